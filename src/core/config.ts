@@ -1,0 +1,350 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CustosError } from './errors.js';
+
+const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
+const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration given as milliseconds or as text such as `15m`, `12h`, `500ms`; parsed to ms. */
+function duration(defaultValue: string) {
+  return z
+    .union([
+      z.number().int().nonnegative(),
+      z.string().regex(durationPattern, 'expected a duration such as 500ms, 30s, 15m, 12h or 7d'),
+    ])
+    .default(defaultValue)
+    .transform((value) => {
+      if (typeof value === 'number') return value;
+      const [, amount, unit] = durationPattern.exec(value) as RegExpExecArray;
+      return Number(amount) * unitMs[unit as keyof typeof unitMs];
+    });
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+export const roleNames = ['admin', 'analyst', 'approver', 'engineer', 'auditor', 'service'] as const;
+
+const webhookSchema = z
+  .object({
+    name: z.string().min(1).max(64).describe('Name shown in logs and metrics.'),
+    url: z.url({ protocol: /^https?$/ }).describe('Where events are POSTed as JSON.'),
+    topics: z
+      .array(z.string().min(1))
+      .default(['*'])
+      .describe('Event topics to deliver; `*` for all, `access.*` for a prefix.'),
+    secret: z
+      .string()
+      .min(16)
+      .optional()
+      .describe('HMAC-SHA256 key; when set, each delivery carries `x-custos-signature`.'),
+  })
+  .strict();
+
+const oidcSchema = z
+  .object({
+    issuer: z.url().describe('Issuer URL of the OpenID provider (discovery is used).'),
+    clientId: z.string().min(1).describe('OAuth client id registered for Custos.'),
+    clientSecret: z.string().min(1).describe('OAuth client secret (masked in output).'),
+    redirectUri: z.url().describe('Callback URL, ending in /v1/auth/oidc/callback.'),
+    scopes: z.string().default('openid profile email').describe('Scopes requested at sign-in.'),
+    usernameClaim: z.string().default('preferred_username').describe('Claim used as the username.'),
+    rolesClaim: z.string().default('groups').describe('Claim holding group or role names.'),
+    roleMap: z
+      .record(z.string(), z.array(z.enum(roleNames)))
+      .default({})
+      .describe('Maps a value of the roles claim to Custos roles; users without a mapped role are refused.'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./custos-data').describe('Folder for the embedded store and ledger.'),
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1').describe('Address the API listens on.'),
+        port: int(0, 65535).default(7070).describe('TCP port of the API.'),
+        trustProxy: bool.default(false).describe('Trust X-Forwarded-* headers (only behind your own proxy).'),
+        bodyLimit: int(1024, 16 * 1024 * 1024).default(1024 * 1024).describe('Largest request body in bytes.'),
+        publicDocs: bool.default(true).describe('Serve /docs and /openapi.json without authentication.'),
+        shutdownGrace: duration('10s').describe('How long shutdown waits for requests and deliveries.'),
+      })
+      .strict()
+      .default({} as never),
+    database: z
+      .object({
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+          .optional()
+          .describe('PostgreSQL URL; when unset the embedded SQLite store in dataDir is used.'),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lowercase SQL identifier')
+          .default('public')
+          .describe('PostgreSQL schema holding the Custos tables.'),
+        poolSize: int(1, 200).default(10).describe('PostgreSQL connection pool size.'),
+      })
+      .strict()
+      .default({} as never),
+    redis: z
+      .object({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+          .optional()
+          .describe('Redis/Valkey URL for shared counters; when unset counters live in memory.'),
+        keyPrefix: z.string().max(64).default('custos:').describe('Prefix of every Redis key.'),
+      })
+      .strict()
+      .default({} as never),
+    log: z
+      .object({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info')
+          .describe('Log level.'),
+        pretty: bool.default(false).describe('Human-readable logs instead of JSON lines.'),
+      })
+      .strict()
+      .default({} as never),
+    auth: z
+      .object({
+        sessionTtl: duration('12h').describe('Absolute lifetime of a console session.'),
+        sessionIdleTimeout: duration('1h').describe('A session unused this long expires.'),
+        cookieSecure: z
+          .enum(['auto', 'always', 'never'])
+          .default('auto')
+          .describe('Secure flag on cookies; `auto` sets it when the request came over HTTPS.'),
+        accountFailureLimit: int(1, 1000)
+          .default(5)
+          .describe('Failed logins per account within throttleWindow before it is throttled.'),
+        ipFailureLimit: int(1, 100_000)
+          .default(50)
+          .describe('Failed logins per client IP within throttleWindow before it is throttled.'),
+        throttleWindow: duration('15m').describe('Window over which failed logins are counted.'),
+        apiKeyTouchInterval: duration('1m').describe('Least time between updates of an API key last-used time.'),
+        oidc: oidcSchema.optional().describe('OpenID Connect sign-in; off when unset.'),
+      })
+      .strict()
+      .default({} as never),
+    outbox: z
+      .object({
+        pollInterval: duration('500ms').describe('How often the outbox looks for due deliveries.'),
+        batchSize: int(1, 1000).default(50).describe('Deliveries taken per poll.'),
+        maxAttempts: int(1, 100).default(12).describe('Attempts before a delivery is marked dead.'),
+        backoffBase: duration('1s').describe('Delay before the first retry; doubles each attempt.'),
+        backoffMax: duration('10m').describe('Longest delay between retries.'),
+        deliveryTimeout: duration('10s').describe('Timeout of one webhook delivery.'),
+      })
+      .strict()
+      .default({} as never),
+    webhooks: z.array(webhookSchema).max(50).default([]).describe('Webhook destinations of outbox events.'),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type Role = (typeof roleNames)[number];
+
+/** Paths whose values are secret: printed and reported masked. `*` matches an array index. */
+const secretPaths = ['auth.oidc.clientSecret', 'webhooks.*.secret'];
+/** Paths holding URLs whose password part is secret. */
+const urlPaths = ['database.url', 'redis.url', 'webhooks.*.url'];
+
+function pathMatches(pattern: string, path: string): boolean {
+  const a = pattern.split('.');
+  const b = path.split('.');
+  return a.length === b.length && a.every((part, i) => part === '*' || part === b[i]);
+}
+
+function maskUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '****';
+    for (const key of [...url.searchParams.keys()]) {
+      if (/pass|secret|token|key/i.test(key)) url.searchParams.set(key, '****');
+    }
+    return url.toString();
+  } catch {
+    return '****';
+  }
+}
+
+/** A copy of `value` with secrets replaced by `****` and URL passwords hidden. */
+export function maskSecrets(value: unknown, path = ''): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => maskSecrets(item, path ? `${path}.${i}` : `${i}`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, maskSecrets(inner, path ? `${path}.${key}` : key)]),
+    );
+  }
+  if (typeof value === 'string') {
+    if (secretPaths.some((p) => pathMatches(p, path))) return '****';
+    if (urlPaths.some((p) => pathMatches(p, path))) return maskUrl(value);
+  }
+  return value;
+}
+
+type AnySchema = z.ZodType;
+
+/** Unwraps default/optional/pipe wrappers to reach the schema that holds the shape. */
+function unwrap(schema: AnySchema): AnySchema {
+  let current = schema as AnySchema & { def: { type: string; innerType?: AnySchema; in?: AnySchema } };
+  for (;;) {
+    const def = current.def;
+    if ((def.type === 'default' || def.type === 'optional' || def.type === 'nullable') && def.innerType) {
+      current = def.innerType as typeof current;
+    } else if (def.type === 'pipe' && def.in) {
+      current = def.in as typeof current;
+    } else {
+      return current;
+    }
+  }
+}
+
+export interface ConfigKey {
+  path: string;
+  env: string;
+  description: string;
+  kind: 'scalar' | 'json';
+}
+
+function envName(path: string[]): string {
+  return `CUSTOS_${path.map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+}
+
+/** Every settable key of the schema with its environment variable and description. */
+export function configKeys(schema: AnySchema = configSchema, prefix: string[] = []): ConfigKey[] {
+  const inner = unwrap(schema) as AnySchema & { def: { type: string }; shape?: Record<string, AnySchema> };
+  if (inner.def.type === 'object' && inner.shape) {
+    return Object.entries(inner.shape).flatMap(([key, child]) => configKeys(child, [...prefix, key]));
+  }
+  const isStructured = inner.def.type === 'object' || inner.def.type === 'array' || inner.def.type === 'record';
+  return [
+    {
+      path: prefix.join('.'),
+      env: envName(prefix),
+      description: schema.description ?? inner.description ?? '',
+      kind: isStructured ? 'json' : 'scalar',
+    },
+  ];
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    if (!next || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const existing = out[key];
+    const bothObjects =
+      value && typeof value === 'object' && !Array.isArray(value) && existing && typeof existing === 'object';
+    out[key] = bothObjects
+      ? deepMerge(existing as Record<string, unknown>, value as Record<string, unknown>)
+      : value;
+  }
+  return out;
+}
+
+/** Environment variables that belong to Custos but are not config keys. */
+const reservedEnv = new Set(['CUSTOS_CONFIG']);
+
+export interface LoadConfigOptions {
+  /** Path of a YAML file; `CUSTOS_CONFIG` is used when absent. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Values that override every source, e.g. from command-line flags. */
+  overrides?: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Where values came from, for `config print`. */
+  sources: string[];
+  /** CUSTOS_* variables that name no key (likely typos). */
+  unknownEnv: string[];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, path: string): string {
+  const secret = secretPaths.some((p) => pathMatches(p, path)) || urlPaths.some((p) => pathMatches(p, path));
+  // zod messages do not echo input values; we keep it that way so secrets never reach a log.
+  return `${path || '(root)'}: ${issue.message}${secret ? ' (value masked)' : ''}`;
+}
+
+/** Reads defaults, then the YAML file, then CUSTOS_* variables, then overrides; fails naming the key. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const sources = ['defaults'];
+  let raw: Record<string, unknown> = {};
+
+  const file = options.file ?? env.CUSTOS_CONFIG;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CustosError('config.invalid', `cannot read config file ${file}: ${(error as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text) ?? {};
+    } catch (error) {
+      throw new CustosError('config.invalid', `config file ${file} is not valid YAML: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new CustosError('config.invalid', `config file ${file} must hold a mapping at the top level`);
+    }
+    raw = parsed as Record<string, unknown>;
+    sources.push(`file ${file}`);
+  }
+
+  const keys = configKeys();
+  const byEnv = new Map(keys.map((key) => [key.env, key]));
+  const unknownEnv: string[] = [];
+  const envUsed: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('CUSTOS_') || value === undefined || reservedEnv.has(name)) continue;
+    if (name.startsWith('CUSTOS_TEST_')) continue;
+    const key = byEnv.get(name);
+    if (!key) {
+      unknownEnv.push(name);
+      continue;
+    }
+    let parsedValue: unknown = value;
+    if (key.kind === 'json') {
+      try {
+        parsedValue = JSON.parse(value);
+      } catch {
+        throw new CustosError('config.invalid', `${name} (${key.path}): expected JSON`);
+      }
+    }
+    envUsed.push(name);
+    setPath(raw, key.path.split('.'), parsedValue);
+  }
+  if (envUsed.length) sources.push(`environment ${envUsed.sort().join(', ')}`);
+
+  if (options.overrides && Object.keys(options.overrides).length) {
+    for (const [path, value] of Object.entries(options.overrides)) {
+      if (value !== undefined) setPath(raw, path.split('.'), value);
+    }
+    sources.push('command-line flags');
+  }
+
+  const result = configSchema.safeParse(deepMerge({}, raw));
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => describeIssue(issue, issue.path.join('.')));
+    throw new CustosError('config.invalid', `invalid configuration:\n  ${lines.join('\n  ')}`, {
+      issues: lines,
+    });
+  }
+  return { config: result.data, sources, unknownEnv };
+}

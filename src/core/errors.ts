@@ -1,0 +1,53 @@
+/**
+ * The one error type of Custos and the registry of its codes. A code is stable API: clients and
+ * the SDK switch on it, so codes are added, never renamed.
+ */
+export const errorCodes = {
+  'request.invalid': { status: 400, message: 'The request does not match the schema.' },
+  'request.malformed': { status: 400, message: 'The request body could not be parsed.' },
+  'request.too_large': { status: 413, message: 'The request body is larger than allowed.' },
+  'request.unsupported_media_type': { status: 415, message: 'The content type is not supported.' },
+  'route.not_found': { status: 404, message: 'No such route.' },
+  'auth.required': { status: 401, message: 'Authentication is required.' },
+  'auth.invalid_credentials': { status: 401, message: 'The credentials are not valid.' },
+  'auth.session_expired': { status: 401, message: 'The session has expired; sign in again.' },
+  'auth.csrf_failed': { status: 403, message: 'The CSRF token is missing or does not match.' },
+  'auth.forbidden': { status: 403, message: 'Your role does not allow this action.' },
+  'auth.throttled': { status: 429, message: 'Too many failed attempts; try again later.' },
+  'auth.oidc_failed': { status: 401, message: 'The identity provider sign-in failed.' },
+  'auth.oidc_disabled': { status: 404, message: 'OIDC sign-in is not configured.' },
+  'resource.not_found': { status: 404, message: 'The resource does not exist.' },
+  'resource.conflict': { status: 409, message: 'The resource conflicts with an existing one.' },
+  'action.not_allowed': { status: 409, message: 'The action is not allowed in the current state.' },
+  'config.invalid': { status: 500, message: 'The configuration is not valid.' },
+  'store.unavailable': { status: 503, message: 'The store is not reachable.' },
+  internal: { status: 500, message: 'An internal error occurred.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Structured, JSON-safe details attached to an error (never secrets, never personal data). */
+export type ErrorDetails = Record<string, unknown>;
+
+/** An expected failure with a stable code; anything that is not a CustosError is a bug. */
+export class CustosError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: ErrorDetails) {
+    super(message ?? errorCodes[code].message);
+    this.name = 'CustosError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The HTTP status that the registry assigns to this error's code. */
+  get status(): number {
+    return errorCodes[this.code].status;
+  }
+}
+
+/** True when `value` is a CustosError carrying `code` (or any code when none is given). */
+export function isCustosError(value: unknown, code?: ErrorCode): value is CustosError {
+  return value instanceof CustosError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,103 @@
+/**
+ * The event envelope: OCSF-aligned (https://schema.ocsf.io, v1.8.0) so that events leave Custos in
+ * a form SIEMs already read. Custos-specific fields live in `unmapped`, as OCSF prescribes.
+ */
+export interface CustosEvent<P extends Record<string, unknown> = Record<string, unknown>> {
+  /** Routing key, dotted, domain first: `identity.user.created`, `access.grant.approved`. */
+  topic: string;
+  /** OCSF class_uid, e.g. 3001 Account Change, 3002 Authentication, 6003 API Activity. */
+  class_uid: number;
+  category_uid: number;
+  activity_id: number;
+  /** OCSF: class_uid * 100 + activity_id. */
+  type_uid: number;
+  /** OCSF severity_id: 0 unknown, 1 informational … 5 critical, 6 fatal. */
+  severity_id: number;
+  /** Event time, milliseconds since the epoch (OCSF `timestamp_t`). */
+  time: number;
+  message: string;
+  metadata: {
+    uid: string;
+    version: string;
+    product: { name: string; vendor_name: string };
+    correlation_uid?: string;
+  };
+  actor?: { user?: { uid: string; name?: string; type?: string } };
+  unmapped: P;
+}
+
+export const ocsfVersion = '1.8.0';
+
+/** Builds an envelope with the OCSF derived fields filled in. */
+export function createEvent<P extends Record<string, unknown>>(input: {
+  uid: string;
+  topic: string;
+  classUid: number;
+  activityId: number;
+  severityId?: number;
+  time: number;
+  message: string;
+  actor?: CustosEvent['actor'];
+  correlationUid?: string;
+  payload: P;
+}): CustosEvent<P> {
+  const metadata: CustosEvent['metadata'] = {
+    uid: input.uid,
+    version: ocsfVersion,
+    product: { name: 'Custos', vendor_name: 'Custos' },
+  };
+  if (input.correlationUid) metadata.correlation_uid = input.correlationUid;
+  const event: CustosEvent<P> = {
+    topic: input.topic,
+    class_uid: input.classUid,
+    category_uid: Math.floor(input.classUid / 1000),
+    activity_id: input.activityId,
+    type_uid: input.classUid * 100 + input.activityId,
+    severity_id: input.severityId ?? 1,
+    time: input.time,
+    message: input.message,
+    metadata,
+    unmapped: input.payload,
+  };
+  if (input.actor) event.actor = input.actor;
+  return event;
+}
+
+/** What a handler receives besides the event: how often it was delivered. */
+export interface Delivery {
+  attempt: number;
+}
+
+/**
+ * A handler acknowledges by resolving; throwing asks for redelivery (at-least-once), so handlers
+ * must be idempotent on `metadata.uid`.
+ */
+export type EventHandler = (event: CustosEvent, delivery: Delivery) => Promise<void>;
+
+export interface Subscription {
+  unsubscribe(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Durable consumer name; one delivery per name per event. */
+  name: string;
+  /** Attempts before an event is given up on for this consumer. */
+  maxDeliveries?: number;
+}
+
+/** The event bus: in-process by default, NATS JetStream in production. */
+export interface Bus {
+  /** Resolves once the bus has accepted the event (persisted, for durable implementations). */
+  publish(event: CustosEvent): Promise<void>;
+  /** `pattern` is a topic, a prefix ending in `.*`, or `*` for everything. */
+  subscribe(pattern: string, handler: EventHandler, options: SubscribeOptions): Promise<Subscription>;
+  /** Waits for in-flight deliveries, then stops. */
+  close(): Promise<void>;
+}
+
+/** True when `topic` is selected by `pattern` (`*`, `prefix.*`, or the exact topic). */
+export function topicMatches(pattern: string, topic: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return topic.startsWith(pattern.slice(0, -1));
+  return pattern === topic;
+}

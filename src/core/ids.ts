@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from './clock.js';
+
+// Crockford's base32: no I, L, O, U, so ids survive being read aloud and typed.
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export const idPrefixes = ['usr', 'ses', 'key', 'obx', 'evt'] as const;
+export type IdPrefix = (typeof idPrefixes)[number] | (string & {});
+
+function encodeTime(ms: number): string {
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < 10; i++) {
+    out = alphabet[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Buffer): string {
+  let out = '';
+  let bits = 0;
+  let acc = 0;
+  for (const byte of bytes) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += alphabet[(acc >> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/**
+ * A prefixed id that sorts by creation time: `usr_01J…`, 10 characters of millisecond time then
+ * 16 of randomness (80 bits), the ULID layout.
+ */
+export function newId(prefix: IdPrefix, clock: Clock): string {
+  return `${prefix}_${encodeTime(clock.now())}${encodeRandom(randomBytes(10))}`;
+}
+
+/** True when `value` looks like an id with this prefix (shape only; it may not exist). */
+export function isId(prefix: IdPrefix, value: string): boolean {
+  return new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`).test(value);
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as identityAndOutbox from './20261122001000_identity_and_outbox.js';
+
+/**
+ * Every migration, in order. Append only: a migration that has shipped is never edited; a change
+ * is a new file named with its UTC timestamp.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261122001000_identity_and_outbox': identityAndOutbox,
+};

@@ -1,0 +1,194 @@
+import type { Clock } from '../core/clock.js';
+import { type CustosEvent, topicMatches } from '../core/events.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { OutboxRow } from './schema.js';
+import type { Executor, Store } from './store.js';
+
+/** A named destination and the topics it wants. `bus` always takes every event. */
+export interface OutboxRoute {
+  destination: string;
+  topics: string[];
+}
+
+export interface Outbox {
+  /**
+   * Records `event` for delivery to every matching destination, inside the caller's transaction,
+   * so the event exists exactly when the change that caused it was committed.
+   */
+  enqueue(tx: Executor, event: CustosEvent): Promise<void>;
+}
+
+export function createOutbox(deps: { clock: Clock; routes: OutboxRoute[] }): Outbox {
+  return {
+    async enqueue(tx, event) {
+      const now = deps.clock.now();
+      const rows = deps.routes
+        .filter((route) => route.topics.some((pattern) => topicMatches(pattern, event.topic)))
+        .map((route) => ({
+          id: newId('obx', deps.clock),
+          topic: event.topic,
+          destination: route.destination,
+          payload: JSON.stringify(event),
+          next_attempt_at: now,
+          created_at: now,
+        }));
+      if (rows.length) await tx.insertInto('outbox').values(rows).execute();
+    },
+  };
+}
+
+/** Delivers one event to one destination; throwing schedules a retry. */
+export type DeliverFn = (destination: string, event: CustosEvent) => Promise<void>;
+
+export interface DispatcherOptions {
+  pollIntervalMs: number;
+  batchSize: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** How long a claimed delivery is hidden from other dispatchers; longer than a delivery takes. */
+  leaseMs: number;
+}
+
+export interface DispatchReport {
+  delivered: number;
+  retried: number;
+  dead: number;
+}
+
+export interface OutboxDispatcher {
+  /** Claims due deliveries and attempts each once. */
+  runOnce(): Promise<DispatchReport>;
+  start(): void;
+  /** Stops polling and waits for the deliveries in progress. */
+  stop(): Promise<void>;
+  /** Counts of deliveries not yet delivered, by state. */
+  backlog(): Promise<{ pending: number; dead: number }>;
+}
+
+/** Delay before attempt `attempt + 1`: exponential, capped, with jitter in its upper half. */
+export function retryDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export function createOutboxDispatcher(deps: {
+  store: Pick<Store, 'db' | 'transaction'>;
+  clock: Clock;
+  logger: Logger;
+  deliver: DeliverFn;
+  options: DispatcherOptions;
+}): OutboxDispatcher {
+  const { store, clock, logger, options } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+
+  /**
+   * Claims rows by pushing their next attempt past the lease. The update re-checks the due time,
+   * so two dispatchers racing for one row cannot both claim it.
+   */
+  async function claim(): Promise<OutboxRow[]> {
+    const now = clock.now();
+    const due = await store.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('delivered_at', 'is', null)
+      .where('dead_at', 'is', null)
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(options.batchSize)
+      .execute();
+    if (due.length === 0) return [];
+    return store.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: now + options.leaseMs })
+      .where(
+        'id',
+        'in',
+        due.map((row) => row.id),
+      )
+      .where('next_attempt_at', '<=', now)
+      .where('delivered_at', 'is', null)
+      .returningAll()
+      .execute();
+  }
+
+  async function attempt(row: OutboxRow): Promise<keyof DispatchReport> {
+    const attempts = row.attempts + 1;
+    try {
+      await deps.deliver(row.destination, JSON.parse(row.payload) as CustosEvent);
+      await store.db
+        .updateTable('outbox')
+        .set({ delivered_at: clock.now(), attempts, last_error: null })
+        .where('id', '=', row.id)
+        .execute();
+      return 'delivered';
+    } catch (error) {
+      const message = (error as Error).message?.slice(0, 500) ?? String(error);
+      const dead = attempts >= options.maxAttempts;
+      await store.db
+        .updateTable('outbox')
+        .set({
+          attempts,
+          last_error: message,
+          next_attempt_at: clock.now() + retryDelay(attempts, options.backoffBaseMs, options.backoffMaxMs),
+          dead_at: dead ? clock.now() : null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      logger[dead ? 'error' : 'warn'](
+        { outboxId: row.id, destination: row.destination, topic: row.topic, attempts, error: message },
+        dead ? 'outbox delivery failed for the last time' : 'outbox delivery failed; will retry',
+      );
+      return dead ? 'dead' : 'retried';
+    }
+  }
+
+  async function runOnce(): Promise<DispatchReport> {
+    const report: DispatchReport = { delivered: 0, retried: 0, dead: 0 };
+    const rows = await claim();
+    const outcomes = await Promise.all(rows.map(attempt));
+    for (const outcome of outcomes) report[outcome]++;
+    return report;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce()
+        .catch((error: unknown) => logger.error({ err: error }, 'outbox poll failed'))
+        .finally(() => {
+          running = undefined;
+          schedule();
+        });
+    }, options.pollIntervalMs);
+    timer.unref();
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+    async backlog() {
+      const rows = await store.db
+        .selectFrom('outbox')
+        .select((eb) => [
+          eb.fn.countAll<number>().filterWhere('dead_at', 'is', null).as('pending'),
+          eb.fn.countAll<number>().filterWhere('dead_at', 'is not', null).as('dead'),
+        ])
+        .where('delivered_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return { pending: Number(rows.pending), dead: Number(rows.dead) };
+    },
+  };
+}

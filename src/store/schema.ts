@@ -1,0 +1,84 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Times are integers of milliseconds since the epoch on both SQLite and PostgreSQL (bigint). */
+export type Millis = number;
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  /** JSON array of role names. */
+  roles: string;
+  password_hash: string | null;
+  oidc_subject: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  disabled_at: Millis | null;
+  last_login_at: Millis | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  csrf_hash: string;
+  user_id: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  ip: string;
+  user_agent: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  /** JSON array of role names. */
+  roles: string;
+  /** JSON array of permission names, or ["*"]. */
+  scopes: string;
+  created_by: string;
+  created_at: Millis;
+  expires_at: Millis | null;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+export interface OidcStatesTable {
+  state_hash: string;
+  code_verifier: string;
+  nonce: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
+export interface OutboxTable {
+  id: string;
+  topic: string;
+  /** `bus` or `webhook:<name>`. */
+  destination: string;
+  /** JSON of the event. */
+  payload: string;
+  attempts: Generated<number>;
+  next_attempt_at: Millis;
+  created_at: Millis;
+  delivered_at: Millis | null;
+  dead_at: Millis | null;
+  last_error: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  oidc_states: OidcStatesTable;
+  outbox: OutboxTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type OutboxRow = Selectable<OutboxTable>;
