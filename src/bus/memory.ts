@@ -44,20 +44,20 @@ export function createMemoryBus(options: MemoryBusOptions): Bus {
     const work = Promise.resolve()
       .then(() => consumer.handler(event, { attempt }))
       .catch((error: unknown) => {
-      if (attempt >= consumer.maxDeliveries || !consumer.active || closed) {
-        options.logger.error(
-          { err: error, consumer: consumer.name, topic: event.topic, eventId: event.metadata.uid, attempt },
-          'event handler failed; giving up',
-        );
-        return;
-      }
-      const delay = Math.min(retryBaseMs * 2 ** (attempt - 1), 5000);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        deliver(consumer, event, attempt + 1);
-      }, delay);
-      timers.add(timer);
-    });
+        if (attempt >= consumer.maxDeliveries || !consumer.active || closed) {
+          options.logger.error(
+            { err: error, consumer: consumer.name, topic: event.topic, eventId: event.metadata.uid, attempt },
+            'event handler failed; giving up',
+          );
+          return;
+        }
+        const delay = Math.min(retryBaseMs * 2 ** (attempt - 1), 5000);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          deliver(consumer, event, attempt + 1);
+        }, delay);
+        timers.add(timer);
+      });
     track(work);
   }
 

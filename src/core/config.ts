@@ -6,6 +6,14 @@ import { CustosError } from './errors.js';
 const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
+/** Parses a duration such as `500ms`, `30s`, `15m`, `12h` or `7d` to milliseconds. */
+export function parseDuration(text: string): number {
+  const match = durationPattern.exec(text);
+  if (!match)
+    throw new CustosError('request.invalid', `invalid duration: ${text} (use e.g. 500ms, 30s, 15m, 12h, 7d)`);
+  return Number(match[1]) * unitMs[match[2] as keyof typeof unitMs];
+}
+
 /** A duration given as milliseconds or as text such as `15m`, `12h`, `500ms`; parsed to ms. */
 function duration(defaultValue: string) {
   return z
@@ -14,11 +22,7 @@ function duration(defaultValue: string) {
       z.string().regex(durationPattern, 'expected a duration such as 500ms, 30s, 15m, 12h or 7d'),
     ])
     .default(defaultValue)
-    .transform((value) => {
-      if (typeof value === 'number') return value;
-      const [, amount, unit] = durationPattern.exec(value) as RegExpExecArray;
-      return Number(amount) * unitMs[unit as keyof typeof unitMs];
-    });
+    .transform((value) => (typeof value === 'number' ? value : parseDuration(value)));
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -66,12 +70,14 @@ export const configSchema = z
         host: z.string().min(1).default('127.0.0.1').describe('Address the API listens on.'),
         port: int(0, 65535).default(7070).describe('TCP port of the API.'),
         trustProxy: bool.default(false).describe('Trust X-Forwarded-* headers (only behind your own proxy).'),
-        bodyLimit: int(1024, 16 * 1024 * 1024).default(1024 * 1024).describe('Largest request body in bytes.'),
+        bodyLimit: int(1024, 16 * 1024 * 1024)
+          .default(1024 * 1024)
+          .describe('Largest request body in bytes.'),
         publicDocs: bool.default(true).describe('Serve /docs and /openapi.json without authentication.'),
         shutdownGrace: duration('10s').describe('How long shutdown waits for requests and deliveries.'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     database: z
       .object({
         url: z
@@ -87,7 +93,7 @@ export const configSchema = z
         poolSize: int(1, 200).default(10).describe('PostgreSQL connection pool size.'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     redis: z
       .object({
         url: z
@@ -98,7 +104,7 @@ export const configSchema = z
         keyPrefix: z.string().max(64).default('custos:').describe('Prefix of every Redis key.'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     log: z
       .object({
         level: z
@@ -108,7 +114,7 @@ export const configSchema = z
         pretty: bool.default(false).describe('Human-readable logs instead of JSON lines.'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     auth: z
       .object({
         sessionTtl: duration('12h').describe('Absolute lifetime of a console session.'),
@@ -124,11 +130,13 @@ export const configSchema = z
           .default(50)
           .describe('Failed logins per client IP within throttleWindow before it is throttled.'),
         throttleWindow: duration('15m').describe('Window over which failed logins are counted.'),
-        apiKeyTouchInterval: duration('1m').describe('Least time between updates of an API key last-used time.'),
+        apiKeyTouchInterval: duration('1m').describe(
+          'Least time between updates of an API key last-used time.',
+        ),
         oidc: oidcSchema.optional().describe('OpenID Connect sign-in; off when unset.'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     outbox: z
       .object({
         pollInterval: duration('500ms').describe('How often the outbox looks for due deliveries.'),
@@ -139,7 +147,7 @@ export const configSchema = z
         deliveryTimeout: duration('10s').describe('Timeout of one webhook delivery.'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     webhooks: z.array(webhookSchema).max(50).default([]).describe('Webhook destinations of outbox events.'),
   })
   .strict();
@@ -221,7 +229,8 @@ export function configKeys(schema: AnySchema = configSchema, prefix: string[] = 
   if (inner.def.type === 'object' && inner.shape) {
     return Object.entries(inner.shape).flatMap(([key, child]) => configKeys(child, [...prefix, key]));
   }
-  const isStructured = inner.def.type === 'object' || inner.def.type === 'array' || inner.def.type === 'record';
+  const isStructured =
+    inner.def.type === 'object' || inner.def.type === 'array' || inner.def.type === 'record';
   return [
     {
       path: prefix.join('.'),
@@ -298,7 +307,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     try {
       parsed = parseYaml(text) ?? {};
     } catch (error) {
-      throw new CustosError('config.invalid', `config file ${file} is not valid YAML: ${(error as Error).message}`);
+      throw new CustosError(
+        'config.invalid',
+        `config file ${file} is not valid YAML: ${(error as Error).message}`,
+      );
     }
     if (typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new CustosError('config.invalid', `config file ${file} must hold a mapping at the top level`);

@@ -1,4 +1,4 @@
-import { Migrator, type MigrationResult } from 'kysely';
+import { type MigrationResult, Migrator } from 'kysely';
 import { CustosError } from '../core/errors.js';
 import { migrations } from './migrations/index.js';
 import type { Store } from './store.js';
@@ -20,7 +20,9 @@ function migrator(store: Store): Migrator {
 /** Applies every pending migration under the migrator's lock (safe with several nodes starting). */
 export async function migrateToLatest(store: Store): Promise<MigrationReport> {
   const { error, results } = await migrator(store).migrateToLatest();
-  const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName);
+  const applied = (results ?? [])
+    .filter((r: MigrationResult) => r.status === 'Success')
+    .map((r) => r.migrationName);
   if (error) {
     const failed = (results ?? []).find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new CustosError('store.unavailable', `migration ${failed} failed: ${(error as Error).message}`);

@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CustosError, type ErrorCode, errorCodes } from '../core/errors.js';
+
+/** The body of every error response. */
+export const errorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  requestId: z.string(),
+});
+
+/** Error response schemas for the given statuses, for a route's `response` map. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, errorBody]));
+}
+
+// Fastify's own request errors, mapped to our stable codes.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'request.malformed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'request.malformed',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.malformed',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request.too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
+  FST_ERR_CTP_INVALID_TYPE: 'request.unsupported_media_type',
+  FST_ERR_VALIDATION: 'request.invalid',
+};
+
+function toCustosError(error: FastifyError): CustosError | undefined {
+  if (error instanceof CustosError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    // Paths and messages only: the offending values are never echoed back.
+    const issues = error.validation.map((issue) => ({
+      path: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`,
+      message: issue.message ?? 'invalid',
+    }));
+    return new CustosError('request.invalid', undefined, { issues });
+  }
+  if (error.validation) return new CustosError('request.invalid');
+  const mapped = error.code ? fastifyCodes[error.code] : undefined;
+  if (mapped) return new CustosError(mapped);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    // Any other client error Fastify raises about the request's framing.
+    return new CustosError(error.statusCode === 413 ? 'request.too_large' : 'request.malformed');
+  }
+  return undefined;
+}
+
+/** One handler for every error: CustosErrors by their code, anything else a logged 500. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = isResponseSerializationError(error) ? undefined : toCustosError(error);
+    if (known) {
+      if (known.code === 'auth.throttled' && typeof known.details?.retryAfterSeconds === 'number') {
+        void reply.header('retry-after', String(known.details.retryAfterSeconds));
+      }
+      if (known.status >= 500) request.log.error({ err: error }, known.message);
+      return reply.status(known.status).send({
+        code: known.code,
+        message: known.message,
+        ...(known.details ? { details: known.details } : {}),
+        requestId: request.id,
+      });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .status(500)
+      .send({ code: 'internal', message: errorCodes.internal.message, requestId: request.id });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      code: 'route.not_found',
+      message: errorCodes['route.not_found'].message,
+      requestId: request.id,
+    }),
+  );
+}

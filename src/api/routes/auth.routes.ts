@@ -1,0 +1,168 @@
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CustosError } from '../../core/errors.js';
+import type { Login } from '../../identity/login.js';
+import type { Oidc } from '../../identity/oidc.js';
+import type { NewSession, Sessions } from '../../identity/sessions.js';
+import type { Users } from '../../identity/users.js';
+import { csrfCookie, principalOf, sessionCookie } from '../auth.js';
+import { errorResponses } from '../errors.js';
+import { password, username, userSchema } from '../schemas.js';
+import type { App } from '../types.js';
+
+export interface CookieSettings {
+  mode: 'auto' | 'always' | 'never';
+  ttlMs: number;
+}
+
+const sessionResponse = z.object({ user: userSchema, csrfToken: z.string(), expiresAt: z.number() });
+
+function secure(request: FastifyRequest, settings: CookieSettings): boolean {
+  return settings.mode === 'always' || (settings.mode === 'auto' && request.protocol === 'https');
+}
+
+function setSessionCookies(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  created: NewSession,
+  settings: CookieSettings,
+) {
+  const common = {
+    path: '/',
+    sameSite: 'strict' as const,
+    secure: secure(request, settings),
+    maxAge: settings.ttlMs / 1000,
+  };
+  reply.setCookie(sessionCookie, created.token, { ...common, httpOnly: true });
+  // Readable by the console so it can echo the token after a reload; the server still checks it
+  // against the hash bound to the session, not against this cookie.
+  reply.setCookie(csrfCookie, created.csrfToken, { ...common, httpOnly: false });
+}
+
+/** Console sign-in and sign-out, the caller's own session, password change and OIDC. */
+export function authRoutes(
+  app: App,
+  deps: {
+    login: Login;
+    sessions: Pick<Sessions, 'revoke'>;
+    users: Pick<Users, 'get' | 'setPassword' | 'findForLogin'>;
+    verifyPassword: (hash: string | null, password: string) => Promise<boolean>;
+    oidc: Oidc | undefined;
+    cookies: CookieSettings;
+  },
+): void {
+  app.post(
+    '/v1/auth/login',
+    {
+      config: { access: { public: true } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with username and password; sets the session cookie.',
+        body: z.object({ username, password }).strict(),
+        response: { 200: sessionResponse, ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const created = await deps.login.login({
+        username: request.body.username,
+        password: request.body.password,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? '',
+      });
+      setSessionCookies(request, reply, created, deps.cookies);
+      return { user: created.user, csrfToken: created.csrfToken, expiresAt: created.session.expires_at };
+    },
+  );
+
+  app.post(
+    '/v1/auth/logout',
+    {
+      config: { access: { permission: 'session.self' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'End the current session.',
+        response: { 204: z.null(), ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind === 'user') await deps.sessions.revoke(principal.sessionId);
+      reply.clearCookie(sessionCookie, { path: '/' }).clearCookie(csrfCookie, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/auth/session',
+    {
+      config: { access: { permission: 'session.self' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user.',
+        response: { 200: z.object({ user: userSchema }), ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => ({ user: await deps.users.get(principalOf(request).id) }),
+  );
+
+  app.post(
+    '/v1/auth/password',
+    {
+      config: { access: { permission: 'session.self' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own password; ends your other sessions.',
+        body: z.object({ currentPassword: password, newPassword: password }).strict(),
+        response: { 204: z.null(), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const user = await deps.users.get(principal.id);
+      const row = await deps.users.findForLogin(user.username);
+      if (!(await deps.verifyPassword(row?.password_hash ?? null, request.body.currentPassword))) {
+        throw new CustosError('auth.invalid_credentials', 'the current password is wrong');
+      }
+      await deps.users.setPassword(
+        principal.id,
+        request.body.newPassword,
+        principal.kind === 'user' ? principal.sessionId : undefined,
+      );
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/auth/oidc/login',
+    {
+      config: { access: { public: true } },
+      schema: { tags: ['auth'], summary: 'Start OIDC sign-in (redirects to the identity provider).' },
+    },
+    async (_request, reply) => {
+      if (!deps.oidc) throw new CustosError('auth.oidc_disabled');
+      return reply.redirect(await deps.oidc.start());
+    },
+  );
+
+  app.get(
+    '/v1/auth/oidc/callback',
+    {
+      config: { access: { public: true } },
+      schema: {
+        tags: ['auth'],
+        summary: 'OIDC redirect target: completes sign-in and redirects to the console.',
+        querystring: z.record(z.string(), z.string().max(4096)),
+      },
+    },
+    async (request, reply) => {
+      if (!deps.oidc) throw new CustosError('auth.oidc_disabled');
+      const created = await deps.oidc.complete(new URL(request.url, deps.oidc.redirectUri), {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? '',
+      });
+      setSessionCookies(request, reply, created, deps.cookies);
+      return reply.redirect('/');
+    },
+  );
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { Users } from '../../identity/users.js';
+import { principalOf } from '../auth.js';
+import { errorResponses } from '../errors.js';
+import { idParam, password, username, userRole, userSchema } from '../schemas.js';
+import type { App } from '../types.js';
+
+/** Console user administration. */
+export function usersRoutes(
+  app: App,
+  deps: { users: Pick<Users, 'list' | 'create' | 'disable' | 'get'> },
+): void {
+  app.get(
+    '/v1/users',
+    {
+      config: { access: { permission: 'users.read' } },
+      schema: {
+        tags: ['users'],
+        summary: 'List console users.',
+        querystring: z.object({ includeDisabled: z.enum(['true', 'false']).optional() }).strict(),
+        response: { 200: z.object({ users: z.array(userSchema) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({
+      users: await deps.users.list({ includeDisabled: request.query.includeDisabled === 'true' }),
+    }),
+  );
+
+  app.get(
+    '/v1/users/:id',
+    {
+      config: { access: { permission: 'users.read' } },
+      schema: {
+        tags: ['users'],
+        summary: 'One console user.',
+        params: idParam('usr'),
+        response: { 200: z.object({ user: userSchema }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ user: await deps.users.get(request.params.id) }),
+  );
+
+  app.post(
+    '/v1/users',
+    {
+      config: { access: { permission: 'users.write' } },
+      schema: {
+        tags: ['users'],
+        summary: 'Create a console user; without a password one is generated and returned once.',
+        body: z
+          .object({
+            username,
+            displayName: z.string().min(1).max(128).optional(),
+            roles: z.array(userRole).min(1).max(5),
+            password: password.optional(),
+          })
+          .strict(),
+        response: {
+          201: z.object({ user: userSchema, generatedPassword: z.string().optional() }),
+          ...errorResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await deps.users.create({ ...request.body, createdBy: principalOf(request).id });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.post(
+    '/v1/users/:id/disable',
+    {
+      config: { access: { permission: 'users.write' } },
+      schema: {
+        tags: ['users'],
+        summary: 'Disable a user and end their sessions.',
+        params: idParam('usr'),
+        response: { 200: z.object({ user: userSchema }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => ({ user: await deps.users.disable(request.params.id, principalOf(request).id) }),
+  );
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { roleNames } from '../core/config.js';
+import { maxPasswordLength } from '../identity/passwords.js';
+import { userRoles } from '../identity/roles.js';
+
+/** Ids in paths: bounded and shaped, so nothing odd reaches a query. */
+export const idParam = (prefix: string) =>
+  z
+    .object({
+      id: z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `expected a ${prefix}_ id`),
+    })
+    .strict();
+
+export const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  roles: z.array(z.enum(roleNames)),
+  createdAt: z.number(),
+  disabledAt: z.number().nullable(),
+  lastLoginAt: z.number().nullable(),
+  oidc: z.boolean(),
+});
+
+export const username = z.string().min(2).max(64);
+export const password = z.string().min(1).max(maxPasswordLength);
+export const userRole = z
+  .enum(userRoles as [string, ...string[]])
+  .transform((r) => r as (typeof userRoles)[number]);
+
+export const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  roles: z.array(z.enum(roleNames)),
+  scopes: z.array(z.string()),
+  createdBy: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number().nullable(),
+  lastUsedAt: z.number().nullable(),
+  revokedAt: z.number().nullable(),
+});

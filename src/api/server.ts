@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '../core/logger.js';
+import type { ApiKeys } from '../identity/apikeys.js';
+import type { Login } from '../identity/login.js';
+import type { Oidc } from '../identity/oidc.js';
+import { verifyPassword } from '../identity/passwords.js';
+import type { Sessions } from '../identity/sessions.js';
+import type { Users } from '../identity/users.js';
+import type { Store } from '../store/store.js';
+import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
+import { registerErrorHandling } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { apiKeysRoutes } from './routes/apikeys.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { systemRoutes } from './routes/system.routes.js';
+import { usersRoutes } from './routes/users.routes.js';
+import type { App } from './types.js';
+
+export interface ApiSettings {
+  bodyLimit: number;
+  trustProxy: boolean;
+  publicDocs: boolean;
+  cookieSecure: 'auto' | 'always' | 'never';
+  sessionTtlMs: number;
+}
+
+export interface ApiDeps {
+  logger: Logger;
+  store: Pick<Store, 'ping'>;
+  users: Users;
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  login: Login;
+  oidc: Oidc | undefined;
+  outboxBacklog: () => Promise<{ pending: number; dead: number }>;
+  settings: ApiSettings;
+}
+
+export interface Api {
+  app: App;
+  /** Every route with its declared access rule, for the role-matrix test and the docs. */
+  routes: DeclaredRoute[];
+}
+
+// A client may pass its own request id for tracing, but only in a harmless shape.
+const requestIdPattern = /^[A-Za-z0-9._:-]{8,64}$/;
+
+/** Builds the Fastify app with every route; call `app.ready()` or `app.listen()` after. */
+export async function buildApi(deps: ApiDeps): Promise<Api> {
+  const fastify = Fastify({
+    // pino's Logger and Fastify's logger type differ only in optional members.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.settings.bodyLimit,
+    trustProxy: deps.settings.trustProxy,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : `rid_${randomUUID()}`;
+    },
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 128 },
+  });
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Cookies must be parsed before the guard's hook reads the session cookie.
+  await app.register(cookie);
+  const docsAccess: Access = deps.settings.publicDocs ? { public: true } : { permission: 'session.self' };
+  const routes = registerGuard(app, {
+    sessions: deps.sessions,
+    apiKeys: deps.apiKeys,
+    pluginAccess: { '/docs': docsAccess, '/openapi.json': docsAccess },
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Custos API',
+        version: '0.1.0',
+        description: 'Protects user data: access grants, risk decisions, discovery guard, ledger.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: ck_…' },
+          session: { type: 'apiKey', in: 'cookie', name: 'custos_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const metrics = createMetrics(app, { outboxBacklog: deps.outboxBacklog });
+  app.get('/openapi.json', { config: { access: docsAccess }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  systemRoutes(app, { store: deps.store, metrics });
+  authRoutes(app, {
+    login: deps.login,
+    sessions: deps.sessions,
+    users: deps.users,
+    verifyPassword,
+    oidc: deps.oidc,
+    cookies: { mode: deps.settings.cookieSecure, ttlMs: deps.settings.sessionTtlMs },
+  });
+  usersRoutes(app, { users: deps.users });
+  apiKeysRoutes(app, { apiKeys: deps.apiKeys });
+  return { app, routes };
+}

@@ -1,0 +1,166 @@
+import { type Api, buildApi } from './api/server.js';
+import { createMemoryBus } from './bus/memory.js';
+import { deliverWebhook } from './bus/webhook.js';
+import { type Clock, systemClock } from './core/clock.js';
+import type { Config } from './core/config.js';
+import type { Bus } from './core/events.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { type ApiKeys, createApiKeys } from './identity/apikeys.js';
+import { createLogin, type Login } from './identity/login.js';
+import { createOidc } from './identity/oidc.js';
+import { createSessions, type Sessions } from './identity/sessions.js';
+import { createUsers, type Users } from './identity/users.js';
+import type { Limiter } from './limits/limiter.js';
+import { createMemoryLimiter } from './limits/memory.js';
+import { createRedisLimiter } from './limits/redis.js';
+import { migrateToLatest } from './store/migrate.js';
+import { createOutbox, createOutboxDispatcher, type Outbox, type OutboxDispatcher } from './store/outbox.js';
+import { openStore, type Store } from './store/store.js';
+
+/** Everything a running Custos is made of, built from one config. */
+export interface Custos {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  store: Store;
+  bus: Bus;
+  limiter: Limiter;
+  outbox: Outbox;
+  dispatcher: OutboxDispatcher;
+  users: Users;
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  login: Login;
+  api: Api;
+  /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
+  close(): Promise<void>;
+}
+
+export interface CreateCustosOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Apply pending migrations at start (the default); `custos migrate` turns it off. */
+  migrate?: boolean;
+}
+
+/** The composition root: builds every service from config and wires them by hand. */
+export async function createCustos(config: Config, options: CreateCustosOptions = {}): Promise<Custos> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.log);
+  const store = await openStore({
+    databaseUrl: config.database.url,
+    dataDir: config.dataDir,
+    schema: config.database.schema,
+    poolSize: config.database.poolSize,
+  });
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    if (options.migrate !== false) {
+      const report = await migrateToLatest(store);
+      if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
+    }
+    const bus = createMemoryBus({ logger });
+    closers.unshift(() => bus.close());
+    const limiter = config.redis.url
+      ? createRedisLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, clock })
+      : createMemoryLimiter({ clock });
+    closers.unshift(() => limiter.close());
+
+    const outbox = createOutbox({
+      clock,
+      routes: [
+        { destination: 'bus', topics: ['*'] },
+        ...config.webhooks.map((hook) => ({ destination: `webhook:${hook.name}`, topics: hook.topics })),
+      ],
+    });
+    const webhooks = new Map(config.webhooks.map((hook) => [`webhook:${hook.name}`, hook]));
+    const dispatcher = createOutboxDispatcher({
+      store,
+      clock,
+      logger,
+      deliver: async (destination, event) => {
+        if (destination === 'bus') return bus.publish(event);
+        const hook = webhooks.get(destination);
+        if (!hook) throw new Error(`no destination ${destination} is configured`);
+        await deliverWebhook(hook, event, { timeoutMs: config.outbox.deliveryTimeout, nowMs: clock.now() });
+      },
+      options: {
+        pollIntervalMs: config.outbox.pollInterval,
+        batchSize: config.outbox.batchSize,
+        maxAttempts: config.outbox.maxAttempts,
+        backoffBaseMs: config.outbox.backoffBase,
+        backoffMaxMs: config.outbox.backoffMax,
+        leaseMs: config.outbox.deliveryTimeout * 2,
+      },
+    });
+    closers.unshift(() => dispatcher.stop());
+
+    const users = createUsers({ store, clock, outbox });
+    const sessions = createSessions({
+      store,
+      clock,
+      settings: { ttlMs: config.auth.sessionTtl, idleTimeoutMs: config.auth.sessionIdleTimeout },
+    });
+    const apiKeys = createApiKeys({ store, clock, outbox, touchIntervalMs: config.auth.apiKeyTouchInterval });
+    const login = createLogin({
+      store,
+      clock,
+      outbox,
+      users,
+      sessions,
+      limiter,
+      throttle: {
+        accountFailureLimit: config.auth.accountFailureLimit,
+        ipFailureLimit: config.auth.ipFailureLimit,
+        windowMs: config.auth.throttleWindow,
+      },
+    });
+    const oidc = config.auth.oidc
+      ? createOidc({ settings: config.auth.oidc, store, clock, logger, outbox, sessions })
+      : undefined;
+
+    const api = await buildApi({
+      logger,
+      store,
+      users,
+      sessions,
+      apiKeys,
+      login,
+      oidc,
+      outboxBacklog: () => dispatcher.backlog(),
+      settings: {
+        bodyLimit: config.server.bodyLimit,
+        trustProxy: config.server.trustProxy,
+        publicDocs: config.server.publicDocs,
+        cookieSecure: config.auth.cookieSecure,
+        sessionTtlMs: config.auth.sessionTtl,
+      },
+    });
+    closers.unshift(() => api.app.close());
+
+    return {
+      config,
+      clock,
+      logger,
+      store,
+      bus,
+      limiter,
+      outbox,
+      dispatcher,
+      users,
+      sessions,
+      apiKeys,
+      login,
+      api,
+      async close() {
+        // Order matters: stop taking requests, then finish deliveries, then close backends.
+        for (const close of closers) {
+          await close().catch((error: unknown) => logger.error({ err: error }, 'error while closing'));
+        }
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { registerApiKey } from './apikey.js';
+import { registerConfig } from './config.js';
+import type { Io } from './context.js';
+import { registerInit } from './init.js';
+import { registerMigrate } from './migrate.js';
+import { registerServe } from './serve.js';
+import { registerUser } from './user.js';
+
+/** The `custos` command with every subcommand; output goes through `io`. */
+export function buildProgram(io: Io): Command {
+  const program = new Command('custos')
+    .description('Custos: protects the user data of a messaging platform (API, ledger, guards)')
+    .version('0.1.0')
+    .option('-c, --config <file>', 'YAML config file (or CUSTOS_CONFIG)')
+    .option('--data-dir <dir>', 'folder for the embedded store and ledger (config dataDir, CUSTOS_DATA_DIR)')
+    .option('--json', 'print data as JSON')
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    });
+  registerServe(program, io);
+  registerInit(program, io);
+  registerMigrate(program, io);
+  registerUser(program, io);
+  registerApiKey(program, io);
+  registerConfig(program, io);
+  return program;
+}

@@ -1,0 +1,236 @@
+import type { Clock } from '../core/clock.js';
+import { CustosError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Outbox } from '../store/outbox.js';
+import type { UserRow } from '../store/schema.js';
+import { isUniqueViolation, type Store } from '../store/store.js';
+import { accountActivity, identityEvent } from './events.js';
+import { hashPassword, maxPasswordLength, minPasswordLength } from './passwords.js';
+import { type Role, userRoles } from './roles.js';
+import { generatePassword } from './secrets.js';
+
+export const usernamePattern = /^[a-z0-9][a-z0-9._-]{1,63}$/;
+
+/** A console user as the rest of Custos sees it: never the password hash. */
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  createdAt: number;
+  disabledAt: number | null;
+  lastLoginAt: number | null;
+  oidc: boolean;
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    roles: JSON.parse(row.roles) as Role[],
+    createdAt: row.created_at,
+    disabledAt: row.disabled_at,
+    lastLoginAt: row.last_login_at,
+    oidc: row.oidc_subject !== null,
+  };
+}
+
+export interface CreateUserInput {
+  username: string;
+  displayName?: string | undefined;
+  roles: Role[];
+  /** When absent a password is generated and returned once. */
+  password?: string | undefined;
+  /** Who creates the user: a user id, or `system` for init. */
+  createdBy: string;
+}
+
+export function validatePassword(password: string): void {
+  if (password.length < minPasswordLength || password.length > maxPasswordLength) {
+    throw new CustosError(
+      'request.invalid',
+      `a password has ${minPasswordLength} to ${maxPasswordLength} characters`,
+      { field: 'password' },
+    );
+  }
+}
+
+function validateRoles(roles: Role[]): void {
+  if (roles.length === 0 || roles.some((role) => !(userRoles as readonly Role[]).includes(role))) {
+    throw new CustosError('request.invalid', `a user needs one or more of: ${userRoles.join(', ')}`, {
+      field: 'roles',
+    });
+  }
+}
+
+export type Users = ReturnType<typeof createUsers>;
+
+/** Console users: creation, lookup, disabling. */
+export function createUsers(deps: {
+  store: Pick<Store, 'db' | 'transaction'>;
+  clock: Clock;
+  outbox: Outbox;
+}) {
+  const { store, clock, outbox } = deps;
+
+  return {
+    /** Creates a user; returns the generated password when none was given (shown once). */
+    async create(input: CreateUserInput): Promise<{ user: User; generatedPassword?: string }> {
+      const username = input.username.toLowerCase();
+      if (!usernamePattern.test(username)) {
+        throw new CustosError('request.invalid', 'a username is 2-64 of a-z, 0-9, ".", "_", "-"', {
+          field: 'username',
+        });
+      }
+      validateRoles(input.roles);
+      const generatedPassword = input.password === undefined ? generatePassword() : undefined;
+      const password = input.password ?? (generatedPassword as string);
+      validatePassword(password);
+      const passwordHash = await hashPassword(password);
+      const now = clock.now();
+      const row: UserRow = {
+        id: newId('usr', clock),
+        username,
+        display_name: input.displayName?.trim() || username,
+        roles: JSON.stringify([...new Set(input.roles)]),
+        password_hash: passwordHash,
+        oidc_subject: null,
+        created_at: now,
+        updated_at: now,
+        disabled_at: null,
+        last_login_at: null,
+      };
+      await store.transaction(async (tx) => {
+        try {
+          await tx.insertInto('users').values(row).execute();
+        } catch (error) {
+          if (isUniqueViolation(error))
+            throw new CustosError('resource.conflict', `the username ${username} is taken`);
+          throw error;
+        }
+        await outbox.enqueue(
+          tx,
+          identityEvent(clock, {
+            topic: 'identity.user.created',
+            kind: 'account',
+            activityId: accountActivity.create,
+            message: `user ${username} created`,
+            actorId: input.createdBy,
+            payload: { userId: row.id, username, roles: JSON.parse(row.roles) },
+          }),
+        );
+      });
+      const user = toUser(row);
+      return generatedPassword ? { user, generatedPassword } : { user };
+    },
+
+    async list(options: { includeDisabled?: boolean } = {}): Promise<User[]> {
+      let query = store.db.selectFrom('users').selectAll().orderBy('id');
+      if (!options.includeDisabled) query = query.where('disabled_at', 'is', null);
+      return (await query.execute()).map(toUser);
+    },
+
+    async get(id: string): Promise<User> {
+      const row = await store.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new CustosError('resource.not_found', 'no such user');
+      return toUser(row);
+    },
+
+    /** The row with its hash, for sign-in only. */
+    findForLogin(username: string): Promise<UserRow | undefined> {
+      return store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('username', '=', username.toLowerCase())
+        .executeTakeFirst();
+    },
+
+    /** Disables a user and ends their sessions; refuses to disable oneself or the last admin. */
+    async disable(id: string, actorId: string): Promise<User> {
+      if (id === actorId) throw new CustosError('action.not_allowed', 'you cannot disable your own account');
+      return store.transaction(async (tx) => {
+        const row = await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row) throw new CustosError('resource.not_found', 'no such user');
+        if (row.disabled_at !== null) return toUser(row);
+        const roles = JSON.parse(row.roles) as Role[];
+        if (roles.includes('admin')) {
+          const admins = await tx
+            .selectFrom('users')
+            .select(['id', 'roles'])
+            .where('disabled_at', 'is', null)
+            .execute();
+          const activeAdmins = admins.filter((a) => (JSON.parse(a.roles) as Role[]).includes('admin'));
+          if (activeAdmins.length <= 1) {
+            throw new CustosError('action.not_allowed', 'the last active admin cannot be disabled');
+          }
+        }
+        const now = clock.now();
+        await tx
+          .updateTable('users')
+          .set({ disabled_at: now, updated_at: now })
+          .where('id', '=', id)
+          .execute();
+        await tx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('user_id', '=', id)
+          .where('revoked_at', 'is', null)
+          .execute();
+        await outbox.enqueue(
+          tx,
+          identityEvent(clock, {
+            topic: 'identity.user.disabled',
+            kind: 'account',
+            activityId: accountActivity.disable,
+            message: `user ${row.username} disabled`,
+            actorId,
+            payload: { userId: id, username: row.username },
+          }),
+        );
+        return toUser({ ...row, disabled_at: now, updated_at: now });
+      });
+    },
+
+    /** Replaces a user's password and ends their other sessions. */
+    async setPassword(id: string, password: string, keepSessionId?: string): Promise<void> {
+      validatePassword(password);
+      const hash = await hashPassword(password);
+      await store.transaction(async (tx) => {
+        const now = clock.now();
+        const result = await tx
+          .updateTable('users')
+          .set({ password_hash: hash, updated_at: now })
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new CustosError('resource.not_found', 'no such user');
+        let revoke = tx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('user_id', '=', id)
+          .where('revoked_at', 'is', null);
+        if (keepSessionId) revoke = revoke.where('id', '!=', keepSessionId);
+        await revoke.execute();
+        await outbox.enqueue(
+          tx,
+          identityEvent(clock, {
+            topic: 'identity.user.password_changed',
+            kind: 'account',
+            activityId: accountActivity.passwordChange,
+            message: 'password changed',
+            actorId: id,
+            payload: { userId: id },
+          }),
+        );
+      });
+    },
+
+    async count(): Promise<number> {
+      const row = await store.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
