@@ -202,7 +202,7 @@ function unwrap(schema: AnySchema): AnySchema {
   let current = schema as AnySchema & { def: { type: string; innerType?: AnySchema; in?: AnySchema } };
   for (;;) {
     const def = current.def;
-    if ((def.type === 'default' || def.type === 'optional' || def.type === 'nullable') && def.innerType) {
+    if (['default', 'prefault', 'optional', 'nullable'].includes(def.type) && def.innerType) {
       current = def.innerType as typeof current;
     } else if (def.type === 'pipe' && def.in) {
       current = def.in as typeof current;
@@ -309,7 +309,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     } catch (error) {
       throw new CustosError(
         'config.invalid',
-        `config file ${file} is not valid YAML: ${(error as Error).message}`,
+        // The parser quotes the offending lines, which may hold a secret; keep only its summary line.
+        `config file ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]?.replace(/:$/, '')}`,
       );
     }
     if (typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -344,12 +345,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   if (envUsed.length) sources.push(`environment ${envUsed.sort().join(', ')}`);
 
-  if (options.overrides && Object.keys(options.overrides).length) {
-    for (const [path, value] of Object.entries(options.overrides)) {
-      if (value !== undefined) setPath(raw, path.split('.'), value);
-    }
-    sources.push('command-line flags');
-  }
+  const overrides = Object.entries(options.overrides ?? {}).filter(([, value]) => value !== undefined);
+  for (const [path, value] of overrides) setPath(raw, path.split('.'), value);
+  if (overrides.length) sources.push(`flags ${overrides.map(([path]) => path).join(', ')}`);
 
   const result = configSchema.safeParse(deepMerge({}, raw));
   if (!result.success) {
