@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   addUser,
@@ -23,8 +24,7 @@ describe.each(backends)('console sign-in and sessions on %s', (backend) => {
     await t.dispose();
   });
 
-  const inject = (options: Parameters<TestCustos['custos']['api']['app']['inject']>[0]) =>
-    t.custos.api.app.inject(options);
+  const inject = (options: InjectOptions) => t.custos.api.app.inject(options);
 
   it('sets an HTTP-only, SameSite=Strict session cookie and returns the CSRF token at sign-in', async () => {
     const response = await inject({
