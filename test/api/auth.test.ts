@@ -136,6 +136,21 @@ describe.each(backends)('console sign-in and sessions on %s', (backend) => {
     expect(later.statusCode).toBe(200);
   });
 
+  it('throttles a client IP that fails across many accounts, leaving other IPs alone', async () => {
+    await t.dispose();
+    t = await createTestCustos(backend, { 'auth.accountFailureLimit': 100, 'auth.ipFailureLimit': 4 });
+    await addUser(t.custos, 'alice', ['admin']);
+    const attempt = (username: string, password: string, remoteAddress: string) =>
+      inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password }, remoteAddress });
+    for (const name of ['u1', 'u2', 'u3', 'u4']) {
+      expect((await attempt(name, 'guess', '203.0.113.9')).json().code).toBe('auth.invalid_credentials');
+    }
+    const blocked = await attempt('alice', testPassword, '203.0.113.9');
+    expect(blocked.statusCode).toBe(429);
+    const elsewhere = await attempt('alice', testPassword, '198.51.100.7');
+    expect(elsewhere.statusCode).toBe(200);
+  });
+
   it('lets a user change their own password, ending their other sessions', async () => {
     const other = await signIn(t.custos, 'alice');
     const wrong = await inject({
