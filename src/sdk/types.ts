@@ -1,5 +1,5 @@
 // Hand-typed against the route schemas in src/api (schemas.ts and routes/*.ts); the SDK imports
-// nothing server-side at runtime, and test/sdk/types.test.ts fails the type check if they drift.
+// nothing server-side at runtime, and test/sdk/boundary.test.ts fails the type check if they drift.
 
 /** Every role of Custos; `service` belongs to API keys of platform services. */
 export type Role = 'admin' | 'analyst' | 'approver' | 'engineer' | 'auditor' | 'service';
