@@ -51,9 +51,12 @@ export function createOidc(deps: {
   function discover(): Promise<client.Configuration> {
     if (!configuration) {
       const issuer = new URL(settings.issuer);
+      // openid-client trusts TLS alone for an id_token from the token endpoint and skips its
+      // signature; we check it against the provider's JWKS as well, so a forged token is refused.
+      const execute = [client.enableNonRepudiationChecks];
       // Plain HTTP is accepted only for a provider on this machine (a local development IdP).
-      const options =
-        issuer.protocol === 'http:' && isLoopback(issuer) ? { execute: [client.allowInsecureRequests] } : {};
+      if (issuer.protocol === 'http:' && isLoopback(issuer)) execute.push(client.allowInsecureRequests);
+      const options = { execute };
       configuration = client.discovery(issuer, settings.clientId, settings.clientSecret, undefined, options);
       configuration.catch(() => {
         configuration = undefined;

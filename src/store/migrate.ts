@@ -14,6 +14,9 @@ function migrator(store: Store): Migrator {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'custos_migrations',
     migrationLockTableName: 'custos_migrations_lock',
+    // Without a schema Kysely looks for its tables in every schema of the database, and would
+    // take another Custos schema's bookkeeping for ours.
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
 }
 

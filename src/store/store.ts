@@ -13,6 +13,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface Store {
   readonly dialect: Dialect;
+  /** The PostgreSQL schema holding the tables; undefined on SQLite. */
+  readonly schema: string | undefined;
   readonly db: Kysely<Database>;
   /** Runs `work` in one transaction; only database work belongs inside (no network calls). */
   transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
@@ -73,6 +75,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       : openSqlite(options);
   const store: Store = {
     dialect,
+    schema: dialect === 'postgres' ? (options.schema ?? 'public') : undefined,
     db,
     transaction: (work) => db.transaction().execute(work),
     async ping() {
