@@ -25,7 +25,11 @@ function duration(defaultValue: string) {
     .transform((value) => (typeof value === 'number' ? value : parseDuration(value)));
 }
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Digits only: Number('') is 0, so plain coercion would turn an empty variable into port 0.
+const int = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)])
+    .pipe(z.number().int().min(min).max(max));
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 export const roleNames = ['admin', 'analyst', 'approver', 'engineer', 'auditor', 'service'] as const;

@@ -68,7 +68,7 @@ export type Users = ReturnType<typeof createUsers>;
 
 /** Console users: creation, lookup, disabling. */
 export function createUsers(deps: {
-  store: Pick<Store, 'db' | 'transaction'>;
+  store: Pick<Store, 'db' | 'transaction' | 'dialect'>;
   clock: Clock;
   outbox: Outbox;
 }) {
@@ -155,11 +155,11 @@ export function createUsers(deps: {
         if (row.disabled_at !== null) return toUser(row);
         const roles = JSON.parse(row.roles) as Role[];
         if (roles.includes('admin')) {
-          const admins = await tx
-            .selectFrom('users')
-            .select(['id', 'roles'])
-            .where('disabled_at', 'is', null)
-            .execute();
+          let activeUsers = tx.selectFrom('users').select(['id', 'roles']).where('disabled_at', 'is', null);
+          // Two admins disabling each other at once must not both succeed. PostgreSQL needs the
+          // rows locked for that; SQLite already runs write transactions one at a time.
+          if (store.dialect === 'postgres') activeUsers = activeUsers.forUpdate();
+          const admins = await activeUsers.execute();
           const activeAdmins = admins.filter((a) => (JSON.parse(a.roles) as Role[]).includes('admin'));
           if (activeAdmins.length <= 1) {
             throw new CustosError('action.not_allowed', 'the last active admin cannot be disabled');
