@@ -22,6 +22,14 @@ export const errorCodes = {
   'config.invalid': { status: 500, message: 'The configuration is not valid.' },
   'store.unavailable': { status: 503, message: 'The store is not reachable.' },
   internal: { status: 500, message: 'An internal error occurred.' },
+  'ledger.invalid_proof': { status: 422, message: 'The Merkle proof does not verify.' },
+  'ledger.invalid_note': { status: 400, message: 'The signed note is malformed.' },
+  'ledger.unverified_note': { status: 422, message: 'The note has no signature from a known key.' },
+  'ledger.invalid_signature': { status: 422, message: 'A signature from a known key does not verify.' },
+  'ledger.invalid_key': { status: 400, message: 'The signer or verifier key is malformed.' },
+  'ledger.invalid_checkpoint': { status: 400, message: 'The checkpoint is malformed.' },
+  'ledger.invalid_tile': { status: 400, message: 'The tile path or entry bundle is malformed.' },
+  'ledger.invalid_range': { status: 400, message: 'The index or tree size is outside the tree.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
