@@ -30,6 +30,28 @@ export const errorCodes = {
   'ledger.invalid_checkpoint': { status: 400, message: 'The checkpoint is malformed.' },
   'ledger.invalid_tile': { status: 400, message: 'The tile path or entry bundle is malformed.' },
   'ledger.invalid_range': { status: 400, message: 'The index or tree size is outside the tree.' },
+  'ledger.invalid_entry': { status: 400, message: 'The ledger entry is not one Custos writes.' },
+  'ledger.unavailable': { status: 503, message: 'The ledger cannot be written; nothing was recorded.' },
+  'ledger.corrupt': { status: 500, message: 'The stored ledger does not match its checkpoint.' },
+  'witness.bad_request': { status: 400, message: 'The add-checkpoint request is malformed.' },
+  'witness.unknown_log': { status: 404, message: 'The witness does not know the checkpoint origin.' },
+  'witness.untrusted_checkpoint': {
+    status: 403,
+    message: 'No signature on the checkpoint verifies with a key the witness trusts for its origin.',
+  },
+  'witness.conflict': {
+    status: 409,
+    message: 'The old size is not the size of the checkpoint the witness last cosigned.',
+  },
+  'witness.fork': {
+    status: 409,
+    message: 'The checkpoint has the size of the one the witness cosigned but a different root.',
+  },
+  'witness.unavailable': { status: 502, message: 'The witness could not be reached or answered badly.' },
+  'witness.quorum_failed': { status: 503, message: 'Too few witnesses cosigned the checkpoint.' },
+  'witness.state_corrupt': { status: 500, message: 'The witness state on disk is unreadable.' },
+  'ledger.source_failed': { status: 502, message: 'A file of the log could not be read.' },
+  'ledger.verification_failed': { status: 422, message: 'The log does not verify.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -68,12 +68,34 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+export interface LedgerEntriesTable {
+  idx: number;
+  entry: string;
+  created_at: Millis;
+}
+
+export interface LedgerRecordsTable {
+  record_type: string;
+  record_id: string;
+  idx: number;
+  position: number;
+  /** Hex; null once the record is erased. */
+  salt: string | null;
+  /** Canonical JSON (RFC 8785); null once the record is erased. */
+  body: string | null;
+  commitment: string;
+  created_at: Millis;
+  erased_at: Millis | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
   oidc_states: OidcStatesTable;
   outbox: OutboxTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_records: LedgerRecordsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as identityAndOutbox from './20261122001000_identity_and_outbox.js';
+import * as ledger from './20261122010000_ledger.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -7,4 +8,5 @@ import * as identityAndOutbox from './20261122001000_identity_and_outbox.js';
  */
 export const migrations: Record<string, Migration> = {
   '20261122001000_identity_and_outbox': identityAndOutbox,
+  '20261122010000_ledger': ledger,
 };

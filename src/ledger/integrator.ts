@@ -1,0 +1,292 @@
+import type { Clock } from '../core/clock.js';
+import { CustosError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { BlobStore } from './blobs.js';
+import { bytesEqual } from './bytes.js';
+import { formatCheckpoint, openCheckpoint } from './checkpoint.js';
+import { hashLeaf } from './merkle.hash.js';
+import { CompactRange } from './merkle.range.js';
+import { signNote } from './note.js';
+import type { SignerKey, VerifierKey } from './note.key.js';
+import type { SequencedEntry } from './sequencer.js';
+import type { TileCache } from './tilecache.js';
+import {
+  decodeEntryBundle,
+  encodeEntryBundle,
+  entriesPath,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  tilePath,
+} from './tiles.js';
+
+export const checkpointPath = 'checkpoint';
+
+export interface IntegratorOptions {
+  origin: string;
+  signer: SignerKey;
+  verifier: VerifierKey;
+  /** Longest time an entry waits for its checkpoint once sequenced. */
+  maxDelayMs: number;
+  /** Entries integrated in one step at most. */
+  maxBatch: number;
+  /** Adds witness cosignatures to a signed checkpoint; resolves only with enough of them. */
+  cosign?: (signedCheckpoint: string, oldSize: number, newSize: number) => Promise<string>;
+}
+
+/** The log's right edge: the compact range plus the partial tile at each level and entry bundle. */
+interface EdgeState {
+  range: CompactRange;
+  partialEntries: Uint8Array[];
+  /** partialTiles[L]: the hashes of level 8·L in the rightmost, incomplete tile of level L. */
+  partialTiles: Uint8Array[][];
+  checkpoint: string;
+}
+
+function concat(hashes: readonly Uint8Array[]): Uint8Array {
+  return Buffer.concat(hashes);
+}
+
+/**
+ * Integrates sequenced entries into C2SP tiles and publishes signed checkpoints. Tiles are
+ * fsynced before the checkpoint that covers them is published, and the checkpoint is replaced
+ * atomically, so a crash at any moment leaves a checkpoint whose tiles are all on disk.
+ */
+export function createIntegrator(deps: {
+  blobs: BlobStore;
+  tiles: TileCache;
+  clock: Clock;
+  logger: Logger;
+  options: IntegratorOptions;
+  /** Reads sequenced entries [from, to) from the store (after a restart, or when far behind). */
+  loadEntries: (from: number, to: number) => Promise<Uint8Array[]>;
+}) {
+  const { blobs, tiles, options, logger } = deps;
+  let edge: EdgeState;
+  let sequencedSize = 0;
+  // Entries handed over by the sequencer, not yet integrated: [pendingStart, pendingStart + length).
+  let pending: SequencedEntry[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let failures = 0;
+  let stopped = false;
+  const waiters: { size: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  /** Rebuilds the right edge from the published checkpoint and its tiles. */
+  async function loadEdge(): Promise<EdgeState> {
+    const note = await blobs.read(checkpointPath);
+    if (!note) return { range: new CompactRange(), partialEntries: [], partialTiles: [], checkpoint: '' };
+    const text = Buffer.from(note).toString('utf8');
+    const { checkpoint } = openCheckpoint(text, options.verifier);
+    if (checkpoint.origin !== options.origin) {
+      throw new CustosError(
+        'ledger.corrupt',
+        `the checkpoint's origin is ${checkpoint.origin}, not ${options.origin}`,
+      );
+    }
+    const size = checkpoint.size;
+    const range = await CompactRange.load(size, tiles.reader(size));
+    if (!bytesEqual(range.root(), checkpoint.root)) {
+      throw new CustosError('ledger.corrupt', `the tiles do not hash to the checkpoint root at size ${size}`);
+    }
+    const partialTiles: Uint8Array[][] = [];
+    for (let level = 0, count = size; count > 0; level++, count = Math.floor(count / TILE_WIDTH)) {
+      const width = count % TILE_WIDTH;
+      const hashes: Uint8Array[] = [];
+      if (width > 0) {
+        const data = await blobs.read(tilePath(level, Math.floor(count / TILE_WIDTH), width));
+        if (!data)
+          throw new CustosError(
+            'ledger.corrupt',
+            `missing ${tilePath(level, Math.floor(count / TILE_WIDTH), width)}`,
+          );
+        for (let i = 0; i < width; i++) hashes.push(data.slice(i * 32, (i + 1) * 32));
+      }
+      partialTiles.push(hashes);
+    }
+    let partialEntries: Uint8Array[] = [];
+    if (size % TILE_WIDTH > 0) {
+      const path = entriesPath(Math.floor(size / TILE_WIDTH), size % TILE_WIDTH);
+      const bundle = await blobs.read(path);
+      if (!bundle) throw new CustosError('ledger.corrupt', `missing ${path}`);
+      partialEntries = decodeEntryBundle(bundle, size % TILE_WIDTH);
+    }
+    return { range, partialEntries, partialTiles, checkpoint: text };
+  }
+
+  async function writeTile(level: number, index: number, hashes: Uint8Array[]): Promise<void> {
+    const data = concat(hashes);
+    await blobs.write(tilePath(level, index, hashes.length), data);
+    tiles.put(level, index, hashes.length, data);
+  }
+
+  /** Integrates `entries` (which start at the current size) and publishes their checkpoint. */
+  async function integrate(entries: SequencedEntry[]): Promise<void> {
+    const oldSize = edge.range.size;
+    const touched = new Set<number>();
+    for (const { entry, leafHash } of entries) {
+      edge.partialEntries.push(entry);
+      if (edge.partialEntries.length === TILE_WIDTH) {
+        await blobs.write(
+          entriesPath(Math.floor(edge.range.size / TILE_WIDTH)),
+          encodeEntryBundle(edge.partialEntries),
+        );
+        edge.partialEntries = [];
+      }
+      for (const node of edge.range.append(leafHash)) {
+        if (node.level % TILE_HEIGHT !== 0) continue;
+        const level = node.level / TILE_HEIGHT;
+        const row = (edge.partialTiles[level] ??= []);
+        row.push(node.hash);
+        touched.add(level);
+        if (row.length === TILE_WIDTH) {
+          await writeTile(level, Math.floor(node.index / TILE_WIDTH), row);
+          edge.partialTiles[level] = [];
+        }
+      }
+    }
+    const size = edge.range.size;
+    for (const level of touched) {
+      const row = edge.partialTiles[level] as Uint8Array[];
+      if (row.length > 0) {
+        const count = Math.floor(size / 2 ** (TILE_HEIGHT * level));
+        await writeTile(level, Math.floor(count / TILE_WIDTH), row);
+      }
+    }
+    if (edge.partialEntries.length > 0) {
+      await blobs.write(
+        entriesPath(Math.floor(size / TILE_WIDTH), edge.partialEntries.length),
+        encodeEntryBundle(edge.partialEntries),
+      );
+    }
+    await blobs.sync();
+    const body = formatCheckpoint({ origin: options.origin, size, root: edge.range.root() });
+    let note = signNote(body, [options.signer]);
+    if (options.cosign) note = await options.cosign(note, oldSize, size);
+    await blobs.publish(checkpointPath, Buffer.from(note));
+    edge.checkpoint = note;
+  }
+
+  async function nextEntries(): Promise<SequencedEntry[]> {
+    const size = edge.range.size;
+    const want = Math.min(sequencedSize - size, options.maxBatch);
+    if (pending.length && (pending[0] as SequencedEntry).index === size) return pending.slice(0, want);
+    // Not in memory (a restart, or entries sequenced before we were handed them): read the store.
+    const entries = await deps.loadEntries(size, size + want);
+    return entries.map((entry, i) => ({ index: size + i, entry, leafHash: hashLeaf(entry) }));
+  }
+
+  function settleWaiters(): void {
+    const size = edge.range.size;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const waiter = waiters[i] as (typeof waiters)[number];
+      if (waiter.size <= size) {
+        waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  async function step(): Promise<void> {
+    while (!stopped && edge.range.size < sequencedSize) {
+      const entries = await nextEntries();
+      if (entries.length === 0) break;
+      await integrate(entries);
+      const size = edge.range.size;
+      const drop = pending.findIndex((e) => e.index >= size);
+      pending = drop === -1 ? [] : pending.slice(drop);
+      settleWaiters();
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (timer || running || stopped) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = step()
+        .then(() => {
+          failures = 0;
+        })
+        .catch(async (error: unknown) => {
+          failures++;
+          logger.error(
+            { err: error, failures },
+            'ledger integration failed; will retry from the last checkpoint',
+          );
+          // The in-memory edge may be half-advanced: start again from what was published.
+          edge = await loadEdge().catch(() => edge);
+        })
+        .finally(() => {
+          running = undefined;
+          if (edge.range.size < sequencedSize) schedule(failures ? Math.min(5000, 100 * 2 ** failures) : 0);
+        });
+    }, delayMs);
+  }
+
+  return {
+    /** Loads the published state; `sequenced` is how many entries the store already holds. */
+    async start(sequenced: number): Promise<void> {
+      edge = await loadEdge();
+      sequencedSize = sequenced;
+      if (edge.range.size > sequenced) {
+        throw new CustosError(
+          'ledger.corrupt',
+          `the checkpoint covers ${edge.range.size} entries but the store holds only ${sequenced}`,
+        );
+      }
+      if (sequenced > edge.range.size) schedule(0);
+    },
+    /** Called by the sequencer after each commit. */
+    sequenced(entries: SequencedEntry[]): void {
+      if (entries.length === 0) return;
+      const first = (entries[0] as SequencedEntry).index;
+      const last = entries[entries.length - 1] as SequencedEntry;
+      const expected = pending.length ? (pending[pending.length - 1] as SequencedEntry).index + 1 : first;
+      // Keep the in-memory run contiguous; a gap means integration will read the store instead.
+      if (first === expected && pending.length + entries.length <= options.maxBatch * 8)
+        pending.push(...entries);
+      else pending = [];
+      sequencedSize = Math.max(sequencedSize, last.index + 1);
+      // Integrate at once when a full batch waits; otherwise give more entries a moment to arrive.
+      schedule(sequencedSize - edge.range.size >= options.maxBatch ? 0 : Math.min(options.maxDelayMs, 50));
+    },
+    /** Resolves when the published checkpoint covers `size` entries. */
+    waitFor(size: number, timeoutMs: number): Promise<void> {
+      if (edge.range.size >= size) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const waiter = { size, resolve, reject };
+        waiters.push(waiter);
+        setTimeout(() => {
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) {
+            waiters.splice(i, 1);
+            reject(
+              new CustosError(
+                'ledger.unavailable',
+                `entry ${size - 1} was not integrated within ${timeoutMs} ms`,
+              ),
+            );
+          }
+        }, timeoutMs).unref();
+      });
+    },
+    get size(): number {
+      return edge.range.size;
+    },
+    /** The latest published signed checkpoint (empty before the first). */
+    get checkpoint(): string {
+      return edge.checkpoint;
+    },
+    /** Integrates what is sequenced, then stops. */
+    async close(): Promise<void> {
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      await running;
+      await step().catch((error: unknown) => logger.error({ err: error }, 'final ledger integration failed'));
+      stopped = true;
+    },
+  };
+}
+
+export type Integrator = ReturnType<typeof createIntegrator>;

@@ -1,0 +1,195 @@
+import type { Clock } from '../core/clock.js';
+import { CustosError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/store.js';
+import type { BlobStore } from './blobs.js';
+import { toBase64 } from './bytes.js';
+import { parseCheckpoint } from './checkpoint.js';
+import { type LedgerRecord, recordEntry } from './entry.js';
+import { createIntegrator, type IntegratorOptions } from './integrator.js';
+import { hashLeaf, inclusionProof, type NodeReader, rootFromLeafHashes } from './merkle.js';
+import type { SignerKey, VerifierKey } from './note.key.js';
+import type { RecordProof } from './recordproof.js';
+import { type AppendOptions, createSequencer, type Sequenced, type SequencerOptions } from './sequencer.js';
+import { createTileCache } from './tilecache.js';
+
+export interface LedgerOptions extends SequencerOptions {
+  origin: string;
+  signer: SignerKey;
+  verifier: VerifierKey;
+  vkey: string;
+  maxDelayMs: number;
+  maxBatch: number;
+  tileCacheSize: number;
+  cosign?: IntegratorOptions['cosign'];
+}
+
+/** A NodeReader over a small in-memory list of leaf hashes (a batch's records). */
+function memoryReader(leaves: readonly Uint8Array[]): NodeReader {
+  return async (level, index) =>
+    rootFromLeafHashes(leaves.slice(index * 2 ** level, (index + 1) * 2 ** level));
+}
+
+/**
+ * The tamper-evident ledger: durable two-phase append (sequenced in the store, integrated into
+ * C2SP tiles and signed checkpoints in the background), proofs for records, and erasure that
+ * keeps the log verifiable.
+ */
+export function createLedger(deps: {
+  store: Pick<Store, 'db' | 'transaction'>;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+  options: LedgerOptions;
+}) {
+  const { store, blobs, clock, logger, options } = deps;
+  const tiles = createTileCache(blobs, options.tileCacheSize);
+  const integrator = createIntegrator({
+    blobs,
+    tiles,
+    clock,
+    logger,
+    options: {
+      origin: options.origin,
+      signer: options.signer,
+      verifier: options.verifier,
+      maxDelayMs: options.maxDelayMs,
+      maxBatch: options.maxBatch,
+      ...(options.cosign ? { cosign: options.cosign } : {}),
+    },
+    loadEntries: async (from, to) => {
+      const rows = await store.db
+        .selectFrom('ledger_entries')
+        .select(['idx', 'entry'])
+        .where('idx', '>=', from)
+        .where('idx', '<', to)
+        .orderBy('idx')
+        .execute();
+      rows.forEach((row, i) => {
+        if (Number(row.idx) !== from + i)
+          throw new CustosError('ledger.corrupt', `entry ${from + i} is missing from the store`);
+      });
+      return rows.map((row) => Buffer.from(row.entry, 'utf8'));
+    },
+  });
+  const sequencer = createSequencer({
+    store,
+    clock,
+    logger,
+    options: { maxGroup: options.maxGroup, maxPending: options.maxPending },
+    onSequenced: (entries) => integrator.sequenced(entries),
+  });
+
+  async function entryAt(index: number): Promise<string> {
+    const row = await store.db
+      .selectFrom('ledger_entries')
+      .select('entry')
+      .where('idx', '=', index)
+      .executeTakeFirst();
+    if (!row) throw new CustosError('ledger.corrupt', `entry ${index} is missing from the store`);
+    return row.entry;
+  }
+
+  return {
+    vkey: options.vkey,
+    origin: options.origin,
+    blobs,
+    tiles,
+    async start(): Promise<void> {
+      const sequenced = await sequencer.start();
+      await integrator.start(sequenced);
+    },
+
+    /** Sequences a record durably; resolves with its index before it is in a checkpoint. */
+    append(record: LedgerRecord, appendOptions?: AppendOptions): Promise<Sequenced> {
+      return sequencer.append(record, appendOptions);
+    },
+
+    /** Resolves once a published checkpoint covers entry `index`. */
+    awaitIntegration(index: number, timeoutMs = 30_000): Promise<void> {
+      return integrator.waitFor(index + 1, timeoutMs);
+    },
+
+    /** Entries sequenced and entries integrated so far. */
+    sizes(): { sequenced: number; integrated: number } {
+      return { sequenced: sequencer.size, integrated: integrator.size };
+    },
+
+    /** The latest published signed checkpoint. */
+    checkpoint(): string {
+      return integrator.checkpoint;
+    },
+
+    /** A proof that the record was logged, against the latest checkpoint. */
+    async prove(recordType: string, recordId: string): Promise<RecordProof> {
+      const row = await store.db
+        .selectFrom('ledger_records')
+        .select(['idx', 'position', 'commitment'])
+        .where('record_type', '=', recordType)
+        .where('record_id', '=', recordId)
+        .executeTakeFirst();
+      if (!row) throw new CustosError('resource.not_found', 'no such ledger record');
+      const index = Number(row.idx);
+      await integrator.waitFor(index + 1, 30_000);
+      const checkpointNote = integrator.checkpoint;
+      const { size } = parseCheckpoint(checkpointNote.slice(0, checkpointNote.indexOf('\n\n') + 1));
+      const [entry, inclusion] = await Promise.all([
+        entryAt(index),
+        inclusionProof(index, size, tiles.reader(size)),
+      ]);
+      const proof: RecordProof = {
+        recordType,
+        recordId,
+        commitment: row.commitment,
+        index,
+        entry,
+        inclusion: inclusion.map(toBase64),
+        checkpoint: checkpointNote,
+      };
+      if (entry.startsWith('custos.batch/v1\n')) {
+        const members = await store.db
+          .selectFrom('ledger_records')
+          .select(['record_type', 'record_id', 'commitment'])
+          .where('idx', '=', index)
+          .orderBy('position')
+          .execute();
+        const leaves = members.map((m) =>
+          hashLeaf(recordEntry(m.record_type, m.record_id, Buffer.from(m.commitment, 'hex'))),
+        );
+        const path = await inclusionProof(row.position, leaves.length, memoryReader(leaves));
+        proof.batch = { position: row.position, count: leaves.length, path: path.map(toBase64) };
+      }
+      return proof;
+    },
+
+    /** The stored record with its salt, for whoever may see it (null once erased). */
+    async record(recordType: string, recordId: string) {
+      return store.db
+        .selectFrom('ledger_records')
+        .selectAll()
+        .where('record_type', '=', recordType)
+        .where('record_id', '=', recordId)
+        .executeTakeFirst();
+    },
+
+    /** Erases a record's content and salt; its commitment and the log stay as they were. */
+    async erase(recordType: string, recordId: string): Promise<boolean> {
+      const result = await store.db
+        .updateTable('ledger_records')
+        .set({ body: null, salt: null, erased_at: clock.now() })
+        .where('record_type', '=', recordType)
+        .where('record_id', '=', recordId)
+        .where('erased_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    /** Finishes queued appends, integrates them, and stops. */
+    async close(): Promise<void> {
+      await sequencer.close();
+      await integrator.close();
+    },
+  };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;

@@ -1,0 +1,222 @@
+import type { Clock } from '../core/clock.js';
+import { CustosError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/store.js';
+import { batchEntry, type LedgerRecord, type SealedRecord, sealRecords } from './entry.js';
+import { hashLeaf } from './merkle.hash.js';
+
+/** Where an appended record landed. */
+export interface Sequenced {
+  /** Index of the log entry committing to the record. */
+  index: number;
+  /** RFC 9162 leaf hash of that entry. */
+  leafHash: Uint8Array;
+  /** For a record in a batch entry: its position and the batch's size. */
+  batch?: { position: number; count: number };
+}
+
+export interface AppendOptions {
+  /** May share one log entry with other batchable records committed in the same group. */
+  batchable?: boolean;
+}
+
+/** A sequenced entry handed to the integrator. */
+export interface SequencedEntry {
+  index: number;
+  entry: Uint8Array;
+  leafHash: Uint8Array;
+}
+
+interface Waiting {
+  record: LedgerRecord;
+  batchable: boolean;
+  resolve: (value: Sequenced) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface SequencerOptions {
+  /** Most records committed in one transaction. */
+  maxGroup: number;
+  /** Most records waiting; beyond it appends fail at once rather than queue without bound. */
+  maxPending: number;
+}
+
+// Rows per INSERT statement: below SQLite's and PostgreSQL's limits on bound parameters.
+const rowsPerInsert = 1000;
+
+/**
+ * Durable sequencing with group commit: appends made while a commit is in flight wait and go
+ * together in the next transaction, so many callers share one fsync. A promise resolves only
+ * after the transaction holding its record and entry has committed.
+ */
+export function createSequencer(deps: {
+  store: Pick<Store, 'db' | 'transaction'>;
+  clock: Clock;
+  logger: Logger;
+  options: SequencerOptions;
+  onSequenced: (entries: SequencedEntry[]) => void;
+}) {
+  const { store, clock, options } = deps;
+  let queue: Waiting[] = [];
+  let nextIndex = 0;
+  let committing: Promise<void> | undefined;
+  let closed = false;
+
+  async function loadNextIndex(): Promise<number> {
+    const row = await store.db
+      .selectFrom('ledger_entries')
+      .select((eb) => eb.fn.max<number | null>('idx').as('last'))
+      .executeTakeFirst();
+    return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+  }
+
+  /** Builds the group's entries: one per record, except batchable records, which share one. */
+  function plan(group: Waiting[], sealed: SealedRecord[], firstIndex: number) {
+    const entries: SequencedEntry[] = [];
+    const placements: { index: number; position: number; count: number }[] = new Array(group.length);
+    const batched: number[] = [];
+    group.forEach((waiting, i) => {
+      if (waiting.batchable) batched.push(i);
+    });
+    const inBatch = new Set(batched.length >= 2 ? batched : []);
+    const singles = group.map((_, i) => i).filter((i) => !inBatch.has(i));
+    for (const i of singles) {
+      const entry = (sealed[i] as SealedRecord).entry;
+      placements[i] = { index: firstIndex + entries.length, position: 0, count: 1 };
+      entries.push({ index: firstIndex + entries.length, entry, leafHash: hashLeaf(entry) });
+    }
+    if (batched.length >= 2) {
+      const entry = batchEntry(batched.map((i) => (sealed[i] as SealedRecord).entry));
+      const index = firstIndex + entries.length;
+      batched.forEach((i, position) => {
+        placements[i] = { index, position, count: batched.length };
+      });
+      entries.push({ index, entry, leafHash: hashLeaf(entry) });
+    }
+    return { entries, placements };
+  }
+
+  async function commit(group: Waiting[]): Promise<void> {
+    let sealed: SealedRecord[];
+    try {
+      sealed = sealRecords(group.map((w) => w.record));
+    } catch {
+      // One bad record must not sink the others: seal them one by one to find it.
+      const good: Waiting[] = [];
+      for (const waiting of group) {
+        try {
+          sealRecords([waiting.record]);
+          good.push(waiting);
+        } catch (error) {
+          waiting.reject(error);
+        }
+      }
+      if (good.length) await commit(good);
+      return;
+    }
+    const firstIndex = nextIndex;
+    const { entries, placements } = plan(group, sealed, firstIndex);
+    const now = clock.now();
+    try {
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < entries.length; i += rowsPerInsert) {
+          await tx
+            .insertInto('ledger_entries')
+            .values(
+              entries.slice(i, i + rowsPerInsert).map((e) => ({
+                idx: e.index,
+                entry: Buffer.from(e.entry).toString('utf8'),
+                created_at: now,
+              })),
+            )
+            .execute();
+        }
+        for (let i = 0; i < group.length; i += rowsPerInsert) {
+          await tx
+            .insertInto('ledger_records')
+            .values(
+              sealed.slice(i, i + rowsPerInsert).map((s, j) => {
+                const placement = placements[i + j] as { index: number; position: number };
+                return {
+                  record_type: s.type,
+                  record_id: s.id,
+                  idx: placement.index,
+                  position: placement.position,
+                  salt: s.salt.toString('hex'),
+                  body: s.canonical,
+                  commitment: s.commitment.toString('hex'),
+                  created_at: now,
+                };
+              }),
+            )
+            .execute();
+        }
+      });
+    } catch (error) {
+      // Another writer may have taken these indexes; re-read before the next group.
+      nextIndex = await loadNextIndex().catch(() => nextIndex);
+      deps.logger.error(
+        { err: error, records: group.length },
+        'ledger sequencing failed; nothing was recorded',
+      );
+      const failure = new CustosError('ledger.unavailable', undefined, { reason: (error as Error).message });
+      for (const waiting of group) waiting.reject(failure);
+      return;
+    }
+    nextIndex = firstIndex + entries.length;
+    deps.onSequenced(entries);
+    group.forEach((waiting, i) => {
+      const placement = placements[i] as { index: number; position: number; count: number };
+      const entry = entries[placement.index - firstIndex] as SequencedEntry;
+      waiting.resolve({
+        index: placement.index,
+        leafHash: entry.leafHash,
+        ...(placement.count > 1 ? { batch: { position: placement.position, count: placement.count } } : {}),
+      });
+    });
+  }
+
+  function pump(): void {
+    if (committing || queue.length === 0) return;
+    const group = queue.slice(0, options.maxGroup);
+    queue = queue.slice(group.length);
+    committing = commit(group).finally(() => {
+      committing = undefined;
+      pump();
+    });
+  }
+
+  return {
+    async start(): Promise<number> {
+      nextIndex = await loadNextIndex();
+      return nextIndex;
+    },
+    /** Resolves once the record and its entry are durably committed. */
+    append(record: LedgerRecord, appendOptions: AppendOptions = {}): Promise<Sequenced> {
+      if (closed) return Promise.reject(new CustosError('ledger.unavailable', 'the ledger is closed'));
+      if (queue.length >= options.maxPending) {
+        return Promise.reject(
+          new CustosError('ledger.unavailable', 'the ledger is overloaded; nothing was recorded'),
+        );
+      }
+      return new Promise<Sequenced>((resolve, reject) => {
+        queue.push({ record, batchable: appendOptions.batchable === true, resolve, reject });
+        pump();
+      });
+    },
+    /** The index the next entry will get. */
+    get size(): number {
+      return nextIndex;
+    },
+    /** Refuses new appends and waits until every queued one is committed or failed. */
+    async close(): Promise<void> {
+      closed = true;
+      while (committing || queue.length) {
+        pump();
+        await committing;
+      }
+    },
+  };
+}
+
+export type Sequencer = ReturnType<typeof createSequencer>;

@@ -1,0 +1,87 @@
+import { CustosError } from '../core/errors.js';
+import type { BlobStore } from './blobs.js';
+import { HASH_SIZE, hashChildren, type NodeReader } from './merkle.js';
+import { TILE_HEIGHT, TILE_WIDTH, tilePath } from './tiles.js';
+
+/** A tile with every complete inner level computed once: levels[k][i] is a subtree of 2^k hashes. */
+type ExpandedTile = Uint8Array[][];
+
+function expand(data: Uint8Array, width: number): ExpandedTile {
+  const leaves = Array.from({ length: width }, (_, i) => data.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+  const levels: ExpandedTile = [leaves];
+  for (let k = 1; k <= TILE_HEIGHT; k++) {
+    const below = levels[k - 1] as Uint8Array[];
+    const above: Uint8Array[] = [];
+    for (let i = 0; i + 1 < below.length; i += 2)
+      above.push(hashChildren(below[i] as Uint8Array, below[i + 1] as Uint8Array));
+    levels.push(above);
+  }
+  return levels;
+}
+
+/** How many hashes of tree level 8·L a tree of `size` leaves has completed. */
+function hashesAtTileLevel(size: number, tileLevel: number): number {
+  return Math.floor(size / 2 ** (TILE_HEIGHT * tileLevel));
+}
+
+export interface TileCache {
+  /** A NodeReader over the stored tiles of the tree of `size` leaves. */
+  reader(size: number): NodeReader;
+  /** Records a tile just written, so proofs need not read it back. */
+  put(level: number, index: number, width: number, data: Uint8Array): void;
+}
+
+/**
+ * Reads perfect-subtree hashes from C2SP tiles, keeping recently used tiles expanded in memory
+ * (least recently used evicted past `capacity`), so an inclusion proof costs lookups, not I/O.
+ */
+export function createTileCache(blobs: Pick<BlobStore, 'read'>, capacity: number): TileCache {
+  // Tiles are expanded on first use: the integrator puts many tiles that no proof may ever read.
+  const cache = new Map<string, { data: Uint8Array; width: number; expanded?: ExpandedTile }>();
+
+  function remember(key: string, tile: { data: Uint8Array; width: number; expanded?: ExpandedTile }): void {
+    cache.delete(key);
+    cache.set(key, tile);
+    if (cache.size > capacity) cache.delete(cache.keys().next().value as string);
+  }
+
+  async function tile(level: number, index: number, width: number): Promise<ExpandedTile> {
+    const path = tilePath(level, index, width);
+    let entry = cache.get(path);
+    if (!entry) {
+      const data = await blobs.read(path);
+      if (!data || data.length !== width * HASH_SIZE) {
+        throw new CustosError(
+          'ledger.corrupt',
+          `tile ${path} is ${data ? `${data.length} bytes` : 'missing'}`,
+        );
+      }
+      entry = { data, width };
+    }
+    entry.expanded ??= expand(entry.data, entry.width);
+    remember(path, entry);
+    return entry.expanded;
+  }
+
+  return {
+    reader(size) {
+      return async (level, index) => {
+        const tileLevel = Math.floor(level / TILE_HEIGHT);
+        const k = level % TILE_HEIGHT;
+        const first = index * 2 ** k;
+        const tileIndex = Math.floor(first / TILE_WIDTH);
+        const width = Math.min(TILE_WIDTH, hashesAtTileLevel(size, tileLevel) - tileIndex * TILE_WIDTH);
+        const hash = (await tile(tileLevel, tileIndex, width))[k]?.[(first % TILE_WIDTH) >> k];
+        if (!hash)
+          throw new CustosError(
+            'ledger.invalid_range',
+            `node ${level}/${index} is outside a tree of ${size}`,
+          );
+        return hash;
+      };
+    },
+    put(level, index, width, data) {
+      remember(tilePath(level, index, width), { data, width });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCheckpoint } from '../../src/ledger/checkpoint.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { verifyRecordProof } from '../../src/ledger/recordproof.js';
+import { openTestLedger } from '../support/ledger.js';
+import { backends, createTestStore, type TestStore } from '../support/services.js';
+
+function checkpointSize(note: string): number {
+  return parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)).size;
+}
+
+describe.each(backends)('ledger append, integration and proofs on %s', (backend) => {
+  let t: TestStore;
+  let ledger: Ledger;
+  beforeEach(async () => {
+    t = await createTestStore(backend);
+    ledger = await openTestLedger(t.store, t.dataDir);
+  });
+  afterEach(async () => {
+    await ledger.close();
+    await t.dispose();
+  });
+
+  it('sequences concurrent appends into consecutive indexes and integrates them into a signed checkpoint', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 700 }, (_, i) =>
+        ledger.append({ type: 'test.event', id: `evt_${i}`, body: { n: i } }),
+      ),
+    );
+    const indexes = results.map((r) => r.index).sort((a, b) => a - b);
+    expect(indexes).toEqual(Array.from({ length: 700 }, (_, i) => i));
+    await ledger.awaitIntegration(699);
+    expect(checkpointSize(ledger.checkpoint())).toBe(700);
+    expect(ledger.sizes()).toEqual({ sequenced: 700, integrated: 700 });
+  });
+
+  it('proves a logged record against the checkpoint, and the proof fails for another record', async () => {
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        ledger.append({ type: 'test.event', id: `evt_${i}`, body: { n: i } }),
+      ),
+    );
+    const proof = await ledger.prove('test.event', 'evt_123');
+    const stored = await ledger.record('test.event', 'evt_123');
+    const result = verifyRecordProof(proof, ledger.vkey, {
+      canonical: stored?.body as string,
+      salt: stored?.salt as string,
+    });
+    expect(result.size).toBe(300);
+    expect(() =>
+      verifyRecordProof(proof, ledger.vkey, { canonical: '{"n":124}', salt: stored?.salt as string }),
+    ).toThrow(/do not match the commitment/);
+    expect(() => verifyRecordProof({ ...proof, index: 124 }, ledger.vkey)).toThrow();
+  });
+
+  it('puts batchable records committed together into one batch entry with per-record proofs', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        ledger.append({ type: 'test.check', id: `chk_${i}`, body: { i } }, { batchable: true }),
+      ),
+    );
+    const batched = results.filter((r) => r.batch);
+    expect(batched.length).toBeGreaterThan(1);
+    const entries = new Set(results.map((r) => r.index));
+    expect(entries.size).toBeLessThan(50);
+    const proof = await ledger.prove('test.check', 'chk_7');
+    const stored = await ledger.record('test.check', 'chk_7');
+    expect(() =>
+      verifyRecordProof(proof, ledger.vkey, {
+        canonical: stored?.body as string,
+        salt: stored?.salt as string,
+      }),
+    ).not.toThrow();
+  });
+
+  it('keeps a proof verifiable after the record is erased', async () => {
+    await ledger.append({ type: 'test.event', id: 'evt_secret', body: { phone: '+15550100' } });
+    expect(await ledger.erase('test.event', 'evt_secret')).toBe(true);
+    const stored = await ledger.record('test.event', 'evt_secret');
+    expect(stored?.body).toBeNull();
+    expect(stored?.salt).toBeNull();
+    const proof = await ledger.prove('test.event', 'evt_secret');
+    expect(() => verifyRecordProof(proof, ledger.vkey)).not.toThrow();
+  });
+
+  it('resumes after a restart with the same tree and keeps growing it', async () => {
+    await Promise.all(
+      Array.from({ length: 600 }, (_, i) => ledger.append({ type: 'test.event', id: `a_${i}`, body: i })),
+    );
+    await ledger.awaitIntegration(599);
+    const before = ledger.checkpoint();
+    await ledger.close();
+    ledger = await openTestLedger(t.store, t.dataDir);
+    expect(ledger.checkpoint()).toBe(before);
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => ledger.append({ type: 'test.event', id: `b_${i}`, body: i })),
+    );
+    await ledger.awaitIntegration(699);
+    expect(checkpointSize(ledger.checkpoint())).toBe(700);
+    const proof = await ledger.prove('test.event', 'a_5');
+    expect(verifyRecordProof(proof, ledger.vkey).size).toBe(700);
+  });
+
+  it('refuses invalid records without failing the others in the same group', async () => {
+    const outcomes = await Promise.allSettled([
+      ledger.append({ type: 'test.event', id: 'ok_1', body: 1 }),
+      ledger.append({ type: 'Bad Type', id: 'x', body: 1 }),
+      ledger.append({ type: 'test.event', id: 'has space', body: 1 }),
+      ledger.append({ type: 'test.event', id: 'ok_2', body: 2 }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  });
+});
