@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type Api, buildApi } from './api/server.js';
 import { createMemoryBus } from './bus/memory.js';
 import { deliverWebhook } from './bus/webhook.js';
@@ -10,6 +11,9 @@ import { createLogin, type Login } from './identity/login.js';
 import { createOidc } from './identity/oidc.js';
 import { createSessions, type Sessions } from './identity/sessions.js';
 import { createUsers, type Users } from './identity/users.js';
+import { createFsBlobStore } from './ledger/blobs.js';
+import { loadOrCreateLogKey } from './ledger/keys.js';
+import { createLedger, type Ledger } from './ledger/ledger.js';
 import type { Limiter } from './limits/limiter.js';
 import { createMemoryLimiter } from './limits/memory.js';
 import { createRedisLimiter } from './limits/redis.js';
@@ -31,6 +35,7 @@ export interface Custos {
   sessions: Sessions;
   apiKeys: ApiKeys;
   login: Login;
+  ledger: Ledger;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -115,6 +120,31 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         windowMs: config.auth.throttleWindow,
       },
     });
+    const keys = loadOrCreateLogKey(
+      config.ledger.keyFile ?? join(config.dataDir, 'keys', 'ledger.skey'),
+      config.ledger.origin,
+    );
+    if (keys.created) logger.info({ vkey: keys.vkey }, 'ledger signing key created');
+    const ledger = createLedger({
+      store,
+      blobs: createFsBlobStore(config.ledger.dir ?? join(config.dataDir, 'ledger')),
+      clock,
+      logger,
+      options: {
+        origin: config.ledger.origin,
+        signer: keys.signer,
+        verifier: keys.verifier,
+        vkey: keys.vkey,
+        maxDelayMs: config.ledger.maxDelay,
+        maxBatch: config.ledger.maxBatch,
+        maxGroup: config.ledger.maxGroup,
+        maxPending: config.ledger.maxPending,
+        tileCacheSize: config.ledger.tileCacheSize,
+      },
+    });
+    await ledger.start();
+    closers.unshift(() => ledger.close());
+
     const oidc = config.auth.oidc
       ? createOidc({ settings: config.auth.oidc, store, clock, logger, outbox, sessions })
       : undefined;
@@ -127,6 +157,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       apiKeys,
       login,
       oidc,
+      ledger,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -151,6 +182,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       sessions,
       apiKeys,
       login,
+      ledger,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

@@ -17,12 +17,14 @@ import type { Oidc } from '../identity/oidc.js';
 import { verifyPassword } from '../identity/passwords.js';
 import type { Sessions } from '../identity/sessions.js';
 import type { Users } from '../identity/users.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { apiKeysRoutes } from './routes/apikeys.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { ledgerRoutes } from './routes/ledger.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { usersRoutes } from './routes/users.routes.js';
 import type { App } from './types.js';
@@ -43,6 +45,7 @@ export interface ApiDeps {
   apiKeys: ApiKeys;
   login: Login;
   oidc: Oidc | undefined;
+  ledger: Ledger;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -135,5 +138,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   });
   usersRoutes(app, { users: deps.users });
   apiKeysRoutes(app, { apiKeys: deps.apiKeys });
+  ledgerRoutes(app, { ledger: deps.ledger });
   return { app, routes };
 }

@@ -3,6 +3,7 @@ import { registerApiKey } from './apikey.js';
 import { registerConfig } from './config.js';
 import type { Io } from './context.js';
 import { registerInit } from './init.js';
+import { registerLedger } from './ledger.js';
 import { registerMigrate } from './migrate.js';
 import { registerServe } from './serve.js';
 import { registerUser } from './user.js';
@@ -26,5 +27,6 @@ export function buildProgram(io: Io): Command {
   registerUser(program, io);
   registerApiKey(program, io);
   registerConfig(program, io);
+  registerLedger(program, io);
   return program;
 }

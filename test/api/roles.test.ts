@@ -65,7 +65,7 @@ describe('role enforcement on every route', () => {
     const publicUrls = routes.filter((r) => 'public' in r.access).map((r) => r.url);
     for (const url of publicUrls) {
       expect(url).toMatch(
-        /^(\/|\/healthz|\/readyz|\/docs.*|\/openapi\.json|\/v1\/auth\/(login|oidc\/login|oidc\/callback))$/,
+        /^(\/|\/healthz|\/readyz|\/docs.*|\/openapi\.json|\/ledger\/\*|\/v1\/ledger|\/v1\/auth\/(login|oidc\/login|oidc\/callback))$/,
       );
     }
   });
