@@ -57,17 +57,9 @@ describe('custos serve as a real process', () => {
   let dataDir: string;
 
   beforeAll(() => {
-    // What `npm start` runs: the compiled CLI.
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: root,
-        stdio: 'inherit',
-      },
-    );
+    // What `npm start` runs: the compiled CLI (test/global-setup.ts builds it).
     dataDir = mkdtempSync(join(tmpdir(), 'custos-serve-'));
-  }, 120_000);
+  });
   afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true });
   });
