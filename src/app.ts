@@ -4,6 +4,7 @@ import { createMemoryBus } from './bus/memory.js';
 import { deliverWebhook } from './bus/webhook.js';
 import { type Clock, systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
+import { CustosError } from './core/errors.js';
 import type { Bus } from './core/events.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { type ApiKeys, createApiKeys } from './identity/apikeys.js';
@@ -14,6 +15,10 @@ import { createUsers, type Users } from './identity/users.js';
 import { createFsBlobStore } from './ledger/blobs.js';
 import { loadOrCreateLogKey } from './ledger/keys.js';
 import { createLedger, type Ledger } from './ledger/ledger.js';
+import type { NodeReader } from './ledger/merkle.js';
+import { consistencyProof } from './ledger/merkle.js';
+import { parseVerifierKey } from './ledger/note.key.js';
+import { addCosignatures, cosignWithQuorum, createWitnessClient } from './ledger/witness.client.js';
 import type { Limiter } from './limits/limiter.js';
 import { createMemoryLimiter } from './limits/memory.js';
 import { createRedisLimiter } from './limits/redis.js';
@@ -125,6 +130,16 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       config.ledger.origin,
     );
     if (keys.created) logger.info({ vkey: keys.vkey }, 'ledger signing key created');
+    const witnesses = config.ledger.witnesses.map((w) =>
+      createWitnessClient({ url: w.url, vkey: parseVerifierKey(w.vkey) }),
+    );
+    const quorum = config.ledger.witnessQuorum ?? witnesses.length;
+    if (quorum > witnesses.length) {
+      throw new CustosError(
+        'config.invalid',
+        `ledger.witnessQuorum ${quorum} exceeds the ${witnesses.length} witnesses`,
+      );
+    }
     const ledger = createLedger({
       store,
       blobs: createFsBlobStore(config.ledger.dir ?? join(config.dataDir, 'ledger')),
@@ -140,6 +155,20 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         maxGroup: config.ledger.maxGroup,
         maxPending: config.ledger.maxPending,
         tileCacheSize: config.ledger.tileCacheSize,
+        // With witnesses, a checkpoint is published only once a quorum of them cosigned it.
+        ...(witnesses.length
+          ? {
+              cosign: async (note: string, _oldSize: number, newSize: number, read: NodeReader) => {
+                const result = await cosignWithQuorum({
+                  witnesses,
+                  quorum,
+                  checkpointNote: note,
+                  proofFrom: (oldSize) => consistencyProof(oldSize, newSize, read),
+                });
+                return addCosignatures(note, result.cosignatures);
+              },
+            }
+          : {}),
       },
     });
     await ledger.start();

@@ -7,6 +7,7 @@ import { registerLedger } from './ledger.js';
 import { registerMigrate } from './migrate.js';
 import { registerServe } from './serve.js';
 import { registerUser } from './user.js';
+import { registerWitness } from './witness.js';
 
 /** The `custos` command with every subcommand; output goes through `io`. */
 export function buildProgram(io: Io): Command {
@@ -28,5 +29,6 @@ export function buildProgram(io: Io): Command {
   registerApiKey(program, io);
   registerConfig(program, io);
   registerLedger(program, io);
+  registerWitness(program, io);
   return program;
 }

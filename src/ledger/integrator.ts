@@ -5,6 +5,7 @@ import type { BlobStore } from './blobs.js';
 import { bytesEqual } from './bytes.js';
 import { formatCheckpoint, openCheckpoint } from './checkpoint.js';
 import { hashLeaf } from './merkle.hash.js';
+import type { NodeReader } from './merkle.js';
 import { CompactRange } from './merkle.range.js';
 import { signNote } from './note.js';
 import type { SignerKey, VerifierKey } from './note.key.js';
@@ -30,7 +31,7 @@ export interface IntegratorOptions {
   /** Entries integrated in one step at most. */
   maxBatch: number;
   /** Adds witness cosignatures to a signed checkpoint; resolves only with enough of them. */
-  cosign?: (signedCheckpoint: string, oldSize: number, newSize: number) => Promise<string>;
+  cosign?: (signedCheckpoint: string, oldSize: number, newSize: number, read: NodeReader) => Promise<string>;
 }
 
 /** The log's right edge: the compact range plus the partial tile at each level and entry bundle. */
@@ -161,7 +162,7 @@ export function createIntegrator(deps: {
     await blobs.sync();
     const body = formatCheckpoint({ origin: options.origin, size, root: edge.range.root() });
     let note = signNote(body, [options.signer]);
-    if (options.cosign) note = await options.cosign(note, oldSize, size);
+    if (options.cosign) note = await options.cosign(note, oldSize, size, tiles.reader(size));
     await blobs.publish(checkpointPath, Buffer.from(note));
     edge.checkpoint = note;
   }

@@ -64,7 +64,10 @@ describe.each(backends)('console sign-in and sessions on %s', (backend) => {
     const forged = await inject({
       method: 'POST',
       url: '/v1/apikeys',
-      headers: { cookie: admin.cookie, 'x-csrf-token': `${admin.csrf.startsWith('A') ? 'B' : 'A'}${admin.csrf.slice(1)}` },
+      headers: {
+        cookie: admin.cookie,
+        'x-csrf-token': `${admin.csrf.startsWith('A') ? 'B' : 'A'}${admin.csrf.slice(1)}`,
+      },
       payload: body,
     });
     expect(forged.statusCode).toBe(403);
