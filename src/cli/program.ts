@@ -4,7 +4,9 @@ import { registerConfig } from './config.js';
 import type { Io } from './context.js';
 import { registerInit } from './init.js';
 import { registerLedger } from './ledger.js';
+import { registerLedgerVerify } from './ledger.verify.js';
 import { registerMigrate } from './migrate.js';
+import { registerNote } from './note.js';
 import { registerServe } from './serve.js';
 import { registerUser } from './user.js';
 import { registerWitness } from './witness.js';
@@ -28,7 +30,8 @@ export function buildProgram(io: Io): Command {
   registerUser(program, io);
   registerApiKey(program, io);
   registerConfig(program, io);
-  registerLedger(program, io);
+  registerLedgerVerify(registerLedger(program, io), io);
+  registerNote(program, io);
   registerWitness(program, io);
   return program;
 }

@@ -65,6 +65,16 @@ export {
   type VerifierKey,
 } from './note.key.js';
 export {
+  formatProof,
+  parseProof,
+  proveInclusion,
+  TLOG_PROOF_HEADER,
+  verifyLogConsistency,
+  verifyProof,
+} from './proof.js';
+export { type RecordProof, verifyRecordProof } from './recordproof.js';
+export { directorySource, type LogSource, openSource, urlSource } from './source.js';
+export {
   decodeEntryBundle,
   encodeEntryBundle,
   entriesPath,
@@ -82,3 +92,4 @@ export {
   tilePath,
   tilesToWrite,
 } from './tiles.js';
+export { type VerifyLogResult, verifyLog } from './verify.js';

@@ -1,11 +1,8 @@
 /** RFC 9162 2.1 hashing: SHA-256 with 0x00 / 0x01 domain separation between leaves and nodes. */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** Size in bytes of every hash in the tree. */
 export const HASH_SIZE = 32;
-
-const leafPrefix = Uint8Array.of(0x00);
-const nodePrefix = Uint8Array.of(0x01);
 
 function sha256(...parts: readonly Uint8Array[]): Uint8Array {
   const hash = createHash('sha256');
@@ -15,12 +12,21 @@ function sha256(...parts: readonly Uint8Array[]): Uint8Array {
 
 /** Leaf hash: SHA-256(0x00 || data). */
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  return sha256(leafPrefix, data);
+  // One-shot hashing of one buffer costs about a third less than a streaming hash object,
+  // and the ledger's hot path hashes every entry and node.
+  const input = Buffer.allocUnsafe(1 + data.length);
+  input[0] = 0x00;
+  input.set(data, 1);
+  return hash('sha256', input, 'buffer');
 }
 
 /** Interior node hash: SHA-256(0x01 || left || right). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(nodePrefix, left, right);
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return hash('sha256', input, 'buffer');
 }
 
 /** Root of the empty tree: SHA-256 of the empty string. */

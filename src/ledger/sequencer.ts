@@ -41,16 +41,13 @@ export interface SequencerOptions {
   maxPending: number;
 }
 
-// Rows per INSERT statement: below SQLite's and PostgreSQL's limits on bound parameters.
-const rowsPerInsert = 1000;
-
 /**
  * Durable sequencing with group commit: appends made while a commit is in flight wait and go
  * together in the next transaction, so many callers share one fsync. A promise resolves only
  * after the transaction holding its record and entry has committed.
  */
 export function createSequencer(deps: {
-  store: Pick<Store, 'db' | 'transaction'>;
+  store: Pick<Store, 'db' | 'insertMany'>;
   clock: Clock;
   logger: Logger;
   options: SequencerOptions;
@@ -118,40 +115,39 @@ export function createSequencer(deps: {
     const { entries, placements } = plan(group, sealed, firstIndex);
     const now = clock.now();
     try {
-      await store.transaction(async (tx) => {
-        for (let i = 0; i < entries.length; i += rowsPerInsert) {
-          await tx
-            .insertInto('ledger_entries')
-            .values(
-              entries.slice(i, i + rowsPerInsert).map((e) => ({
-                idx: e.index,
-                entry: Buffer.from(e.entry).toString('utf8'),
-                created_at: now,
-              })),
-            )
-            .execute();
-        }
-        for (let i = 0; i < group.length; i += rowsPerInsert) {
-          await tx
-            .insertInto('ledger_records')
-            .values(
-              sealed.slice(i, i + rowsPerInsert).map((s, j) => {
-                const placement = placements[i + j] as { index: number; position: number };
-                return {
-                  record_type: s.type,
-                  record_id: s.id,
-                  idx: placement.index,
-                  position: placement.position,
-                  salt: s.salt.toString('hex'),
-                  body: s.canonical,
-                  commitment: s.commitment.toString('hex'),
-                  created_at: now,
-                };
-              }),
-            )
-            .execute();
-        }
-      });
+      await store.insertMany([
+        {
+          table: 'ledger_entries',
+          columns: ['idx', 'entry', 'created_at'],
+          rows: entries.map((e) => [e.index, Buffer.from(e.entry).toString('utf8'), now]),
+        },
+        {
+          table: 'ledger_records',
+          columns: [
+            'record_type',
+            'record_id',
+            'idx',
+            'position',
+            'salt',
+            'body',
+            'commitment',
+            'created_at',
+          ],
+          rows: sealed.map((s, i) => {
+            const placement = placements[i] as { index: number; position: number };
+            return [
+              s.type,
+              s.id,
+              placement.index,
+              placement.position,
+              s.salt.toString('hex'),
+              s.canonical,
+              s.commitment.toString('hex'),
+              now,
+            ];
+          }),
+        },
+      ]);
     } catch (error) {
       // Another writer may have taken these indexes; re-read before the next group.
       nextIndex = await loadNextIndex().catch(() => nextIndex);
