@@ -136,7 +136,8 @@ export function createIntegrator(deps: {
       for (const node of edge.range.append(leafHash)) {
         if (node.level % TILE_HEIGHT !== 0) continue;
         const level = node.level / TILE_HEIGHT;
-        const row = (edge.partialTiles[level] ??= []);
+        if (!edge.partialTiles[level]) edge.partialTiles[level] = [];
+        const row = edge.partialTiles[level] as Uint8Array[];
         row.push(node.hash);
         touched.add(level);
         if (row.length === TILE_WIDTH) {

