@@ -181,19 +181,33 @@ export function pathPlan(level: number, index: number, size: number): Span[] {
   });
 }
 
-/** Reads every subtree of the plan in parallel and folds each span right to left. */
-export async function resolve(plan: readonly Span[], read: NodeReader): Promise<Uint8Array[]> {
-  const hashes = await Promise.all(
-    plan.map((span) =>
-      Promise.all(
+/**
+ * Reads every subtree of the plan in parallel and folds each span right to left. With `folds`,
+ * folded spans are remembered: every proof in one tree shares its right-edge spans, so a server
+ * answering many proofs for one checkpoint hashes them once.
+ */
+export async function resolve(
+  plan: readonly Span[],
+  read: NodeReader,
+  folds?: Map<string, Uint8Array>,
+): Promise<Uint8Array[]> {
+  return Promise.all(
+    plan.map(async (span) => {
+      const key =
+        folds && span.length > 1 ? span.map(([level, index]) => `${level}.${index}`).join(',') : undefined;
+      const known = key === undefined ? undefined : folds?.get(key);
+      if (known) return known;
+      const hashes = await Promise.all(
         span.map(async ([level, index]) => {
           const hash = await read(level, index);
           // A wrong-sized hash means a corrupt store or a buggy reader, not bad input.
           if (hash.length !== HASH_SIZE) throw new Error(`node (${level}, ${index}) is ${hash.length} bytes`);
           return hash;
         }),
-      ),
-    ),
+      );
+      const folded = hashes.reduceRight((right, left) => hashChildren(left, right));
+      if (key !== undefined) folds?.set(key, folded);
+      return folded;
+    }),
   );
-  return hashes.map((span) => span.reduceRight((right, left) => hashChildren(left, right)));
 }

@@ -135,12 +135,20 @@ export function isValidConsistency(...args: Parameters<typeof verifyConsistency>
   return holds(() => verifyConsistency(...args));
 }
 
-/** RFC 9162 inclusion proof for leaf `index` in the tree of `size` leaves. */
-export async function inclusionProof(index: number, size: number, read: NodeReader): Promise<Uint8Array[]> {
+/**
+ * RFC 9162 inclusion proof for leaf `index` in the tree of `size` leaves. `folds` may carry
+ * right-edge hashes between proofs of the same tree (never between trees of different sizes).
+ */
+export async function inclusionProof(
+  index: number,
+  size: number,
+  read: NodeReader,
+  folds?: Map<string, Uint8Array>,
+): Promise<Uint8Array[]> {
   assertRangeCount('leaf index', index);
   assertRangeCount('tree size', size);
   if (index >= size) throw invalidRange(`leaf index ${index} is outside a tree of size ${size}`);
-  return resolve(pathPlan(0, index, size), read);
+  return resolve(pathPlan(0, index, size), read, folds);
 }
 
 /** RFC 9162 consistency proof from `size1` to `size2` leaves; empty when size1 is 0 or equals size2. */

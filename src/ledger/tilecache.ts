@@ -24,9 +24,18 @@ function hashesAtTileLevel(size: number, tileLevel: number): number {
   return Math.floor(size / 2 ** (TILE_HEIGHT * tileLevel));
 }
 
+interface CachedTile {
+  data: Uint8Array;
+  width: number;
+  expanded?: ExpandedTile;
+  used?: boolean;
+}
+
 export interface TileCache {
   /** A NodeReader over the stored tiles of the tree of `size` leaves. */
   reader(size: number): NodeReader;
+  /** Folded right-edge spans for proofs in the tree of `size` (see inclusionProof). */
+  folds(size: number): Map<string, Uint8Array>;
   /** Records a tile just written, so proofs need not read it back. */
   put(level: number, index: number, width: number, data: Uint8Array): void;
 }
@@ -37,17 +46,37 @@ export interface TileCache {
  */
 export function createTileCache(blobs: Pick<BlobStore, 'read'>, capacity: number): TileCache {
   // Tiles are expanded on first use: the integrator puts many tiles that no proof may ever read.
-  const cache = new Map<string, { data: Uint8Array; width: number; expanded?: ExpandedTile }>();
+  const cache = new Map<string, CachedTile>();
 
-  function remember(key: string, tile: { data: Uint8Array; width: number; expanded?: ExpandedTile }): void {
-    cache.delete(key);
+  /**
+   * CLOCK eviction (an LRU approximation): a hit only sets a flag, and eviction gives flagged
+   * tiles a second chance. Reordering the map on every hit cost more than the proof lookups.
+   */
+  function remember(key: string, tile: CachedTile): void {
+    if (cache.get(key) === tile) {
+      tile.used = true;
+      return;
+    }
     cache.set(key, tile);
-    if (cache.size > capacity) cache.delete(cache.keys().next().value as string);
+    while (cache.size > capacity) {
+      const [oldestKey, oldest] = cache.entries().next().value as [string, CachedTile];
+      cache.delete(oldestKey);
+      if (oldest.used) {
+        oldest.used = false;
+        cache.set(oldestKey, oldest);
+      }
+    }
   }
 
   async function tile(level: number, index: number, width: number): Promise<ExpandedTile> {
+    // A cheap key: formatting the tile path costs more than the lookup it serves.
+    const key = `${level}:${index}:${width}`;
+    let entry = cache.get(key);
+    if (entry?.expanded) {
+      remember(key, entry);
+      return entry.expanded;
+    }
     const path = tilePath(level, index, width);
-    let entry = cache.get(path);
     if (!entry) {
       const data = await blobs.read(path);
       if (!data || data.length !== width * HASH_SIZE) {
@@ -58,12 +87,18 @@ export function createTileCache(blobs: Pick<BlobStore, 'read'>, capacity: number
       }
       entry = { data, width };
     }
-    entry.expanded ??= expand(entry.data, entry.width);
-    remember(path, entry);
+    entry.expanded = expand(entry.data, entry.width);
+    remember(key, entry);
     return entry.expanded;
   }
 
+  let folds = { size: -1, spans: new Map<string, Uint8Array>() };
+
   return {
+    folds(size) {
+      if (folds.size !== size) folds = { size, spans: new Map() };
+      return folds.spans;
+    },
     reader(size) {
       return async (level, index) => {
         const tileLevel = Math.floor(level / TILE_HEIGHT);
@@ -81,7 +116,7 @@ export function createTileCache(blobs: Pick<BlobStore, 'read'>, capacity: number
       };
     },
     put(level, index, width, data) {
-      remember(tilePath(level, index, width), { data, width });
+      remember(`${level}:${index}:${width}`, { data, width });
     },
   };
 }
