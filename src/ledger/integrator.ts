@@ -228,6 +228,16 @@ export function createIntegrator(deps: {
     /** Loads the published state; `sequenced` is how many entries the store already holds. */
     async start(sequenced: number): Promise<void> {
       edge = await loadEdge();
+      if (!edge.checkpoint) {
+        // A log always has a checkpoint, so auditors and witnesses can start from size 0. The
+        // empty tree commits to nothing, so it is published without waiting for witnesses.
+        const note = signNote(
+          formatCheckpoint({ origin: options.origin, size: 0, root: edge.range.root() }),
+          [options.signer],
+        );
+        await blobs.publish(checkpointPath, Buffer.from(note));
+        edge.checkpoint = note;
+      }
       sequencedSize = sequenced;
       if (edge.range.size > sequenced) {
         throw new CustosError(
