@@ -301,6 +301,9 @@ describe('configKeys', () => {
       overrides: {
         'database.url': 'postgres://db/custos',
         'redis.url': 'redis://cache',
+        'ledger.dir': '/srv/custos/ledger',
+        'ledger.keyFile': '/srv/custos/keys/ledger.skey',
+        'ledger.witnessQuorum': 1,
         'auth.oidc': {
           issuer: 'https://idp.example',
           clientId: 'custos',

@@ -118,16 +118,30 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
 
     const sqliteTables = await logicalSchema(sqliteDb);
     const pgTables = await logicalSchema(pgDb, pgSchema);
-    expect(Object.keys(sqliteTables)).toEqual(['api_keys', 'oidc_states', 'outbox', 'sessions', 'users']);
+    expect(Object.keys(sqliteTables)).toEqual([
+      'api_keys',
+      'ledger_entries',
+      'ledger_records',
+      'oidc_states',
+      'outbox',
+      'sessions',
+      'users',
+    ]);
     expect(pgTables).toEqual(sqliteTables);
 
     const sqliteIndexes = await sql<{ name: string }>`
       select name from sqlite_master where type = 'index' and name not like 'sqlite_%' order by name
     `.execute(sqliteDb);
     const pgIndexes = await sql<{ name: string }>`
-      select indexname as name from pg_indexes
-      where schemaname = ${pgSchema} and indexname not like '%\\_pkey' and indexname not like '%\\_key'
-      order by indexname
+      select i.indexname as name from pg_indexes i
+      where i.schemaname = ${pgSchema}
+        -- Indexes PostgreSQL creates for primary keys and unique constraints; SQLite's are
+        -- the sqlite_autoindex_* ones left out above.
+        and not exists (
+          select 1 from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+          where n.nspname = i.schemaname and c.conname = i.indexname
+        )
+      order by i.indexname
     `.execute(pgDb);
     expect(sqliteIndexes.rows.map((r) => r.name)).not.toEqual([]);
     expect(pgIndexes.rows.map((r) => r.name)).toEqual(sqliteIndexes.rows.map((r) => r.name));
