@@ -344,5 +344,10 @@ export function createWitnessServer(witness: Witness, options: WitnessServerOpti
     return reply.status(200).type('text/plain; charset=utf-8').send(cosigned.body);
   });
   app.get('/healthz', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'));
+  // Fork evidence is two checkpoints signed by the log itself: public by nature, and the reason
+  // a witness exists, so anyone may read it.
+  app.get('/forks', async (_request, reply) =>
+    reply.type('application/json').send(JSON.stringify(await witness.forks())),
+  );
   return app;
 }

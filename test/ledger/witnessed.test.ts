@@ -74,5 +74,13 @@ describe('a Custos log cosigned by a local witness', () => {
       .catch((e: unknown) => e);
     expect(answer).toMatchObject({ kind: 'conflict', knownSize: current.size });
     expect(await witness.witness.forks()).toHaveLength(1);
+    // Anyone can read the evidence: both checkpoints, each signed by the log.
+    const published = (await (await fetch(`${witness.address}/forks`)).json()) as {
+      size: number;
+      conflicting: { note: string };
+    }[];
+    expect(published).toHaveLength(1);
+    expect(published[0]?.size).toBe(current.size);
+    expect(published[0]?.conflicting.note).toBe(forged);
   });
 });
