@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+import type { LedgerRecordsTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { BlobStore } from './blobs.js';
 import { batchEntry, recordCommitment, recordEntry } from './entry.js';
@@ -21,15 +23,7 @@ export interface AuditReport {
   problems: AuditProblem[];
 }
 
-interface RecordRow {
-  record_type: string;
-  record_id: string;
-  idx: number;
-  position: number;
-  salt: string | null;
-  body: string | null;
-  commitment: string;
-}
+type RecordRow = Omit<Selectable<LedgerRecordsTable>, 'created_at' | 'erased_at'>;
 
 // Enough problems to act on; past this, counting on only slows the audit down.
 const maxProblems = 100;
