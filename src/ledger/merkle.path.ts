@@ -11,7 +11,11 @@ import { HASH_SIZE, hashChildren } from './merkle.hash.js';
  * Reads the hash of the perfect subtree of 2^level leaves that starts at leaf index * 2^level.
  * Proof generation only asks for subtrees that lie entirely inside the tree.
  */
-export type NodeReader = (level: number, index: number) => Promise<Uint8Array>;
+/**
+ * Reads the hash of the perfect subtree of 2^level leaves starting at leaf index·2^level. It may
+ * answer synchronously when the hash is at hand (a warm cache), which spares a promise per node.
+ */
+export type NodeReader = (level: number, index: number) => Promise<Uint8Array> | Uint8Array;
 
 export function shr(n: number, bits: number): number {
   return Math.floor(n / 2 ** bits);
@@ -191,23 +195,27 @@ export async function resolve(
   read: NodeReader,
   folds?: Map<string, Uint8Array>,
 ): Promise<Uint8Array[]> {
-  return Promise.all(
-    plan.map(async (span) => {
-      const key =
-        folds && span.length > 1 ? span.map(([level, index]) => `${level}.${index}`).join(',') : undefined;
-      const known = key === undefined ? undefined : folds?.get(key);
-      if (known) return known;
-      const hashes = await Promise.all(
-        span.map(async ([level, index]) => {
-          const hash = await read(level, index);
-          // A wrong-sized hash means a corrupt store or a buggy reader, not bad input.
-          if (hash.length !== HASH_SIZE) throw new Error(`node (${level}, ${index}) is ${hash.length} bytes`);
-          return hash;
-        }),
-      );
-      const folded = hashes.reduceRight((right, left) => hashChildren(left, right));
-      if (key !== undefined) folds?.set(key, folded);
-      return folded;
-    }),
-  );
+  const fold = (span: Span, hashes: readonly Uint8Array[], key: string | undefined): Uint8Array => {
+    hashes.forEach((hash, i) => {
+      // A wrong-sized hash means a corrupt store or a buggy reader, not bad input.
+      const [level, index] = span[i] as [number, number];
+      if (hash.length !== HASH_SIZE) throw new Error(`node (${level}, ${index}) is ${hash.length} bytes`);
+    });
+    const folded = hashes.reduceRight((right, left) => hashChildren(left, right));
+    if (key !== undefined) folds?.set(key, folded);
+    return folded;
+  };
+  // Answers that are at hand are used at once; only reads that return promises are awaited (in
+  // parallel), so a proof from a warm cache costs no promise per node.
+  const results = plan.map((span): Uint8Array | Promise<Uint8Array> => {
+    const key =
+      folds && span.length > 1 ? span.map(([level, index]) => `${level}.${index}`).join(',') : undefined;
+    const known = key === undefined ? undefined : folds?.get(key);
+    if (known) return known;
+    const answers = span.map(([level, index]) => read(level, index));
+    if (answers.every((answer): answer is Uint8Array => answer instanceof Uint8Array))
+      return fold(span, answers, key);
+    return Promise.all(answers).then((hashes) => fold(span, hashes, key));
+  });
+  return Promise.all(results);
 }

@@ -68,14 +68,26 @@ export function createTileCache(blobs: Pick<BlobStore, 'read'>, capacity: number
     }
   }
 
-  async function tile(level: number, index: number, width: number): Promise<ExpandedTile> {
+  /** The expanded tile when it is at hand; a promise only when it must be read or expanded. */
+  function tile(level: number, index: number, width: number): ExpandedTile | Promise<ExpandedTile> {
     // A cheap key: formatting the tile path costs more than the lookup it serves.
     const key = `${level}:${index}:${width}`;
-    let entry = cache.get(key);
+    const entry = cache.get(key);
     if (entry?.expanded) {
       remember(key, entry);
       return entry.expanded;
     }
+    return load(key, level, index, width, entry);
+  }
+
+  async function load(
+    key: string,
+    level: number,
+    index: number,
+    width: number,
+    cached: CachedTile | undefined,
+  ): Promise<ExpandedTile> {
+    let entry = cached;
     const path = tilePath(level, index, width);
     if (!entry) {
       const data = await blobs.read(path);
@@ -100,19 +112,28 @@ export function createTileCache(blobs: Pick<BlobStore, 'read'>, capacity: number
       return folds.spans;
     },
     reader(size) {
-      return async (level, index) => {
+      return (level, index) => {
         const tileLevel = Math.floor(level / TILE_HEIGHT);
         const k = level % TILE_HEIGHT;
         const first = index * 2 ** k;
         const tileIndex = Math.floor(first / TILE_WIDTH);
         const width = Math.min(TILE_WIDTH, hashesAtTileLevel(size, tileLevel) - tileIndex * TILE_WIDTH);
-        const hash = (await tile(tileLevel, tileIndex, width))[k]?.[(first % TILE_WIDTH) >> k];
-        if (!hash)
-          throw new CustosError(
-            'ledger.invalid_range',
-            `node ${level}/${index} is outside a tree of ${size}`,
+        const pick = (expanded: ExpandedTile): Uint8Array => {
+          const hash = expanded[k]?.[(first % TILE_WIDTH) >> k];
+          if (!hash)
+            throw new CustosError(
+              'ledger.invalid_range',
+              `node ${level}/${index} is outside a tree of ${size}`,
+            );
+          return hash;
+        };
+        if (width < 1) {
+          return Promise.reject(
+            new CustosError('ledger.invalid_range', `node ${level}/${index} is outside a tree of ${size}`),
           );
-        return hash;
+        }
+        const expanded = tile(tileLevel, tileIndex, width);
+        return expanded instanceof Promise ? expanded.then(pick) : pick(expanded);
       };
     },
     put(level, index, width, data) {
