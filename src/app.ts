@@ -12,12 +12,11 @@ import { createLogin, type Login } from './identity/login.js';
 import { createOidc } from './identity/oidc.js';
 import { createSessions, type Sessions } from './identity/sessions.js';
 import { createUsers, type Users } from './identity/users.js';
-import { createFsBlobStore } from './ledger/blobs.js';
-import { loadOrCreateLogKey } from './ledger/keys.js';
-import { createLedger, type Ledger } from './ledger/ledger.js';
+import type { Ledger } from './ledger/ledger.js';
 import type { NodeReader } from './ledger/merkle.js';
 import { consistencyProof } from './ledger/merkle.js';
 import { parseVerifierKey } from './ledger/note.key.js';
+import { openLocalLedger } from './ledger/open.js';
 import { addCosignatures, cosignWithQuorum, createWitnessClient } from './ledger/witness.client.js';
 import type { Limiter } from './limits/limiter.js';
 import { createMemoryLimiter } from './limits/memory.js';
@@ -125,11 +124,6 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         windowMs: config.auth.throttleWindow,
       },
     });
-    const keys = loadOrCreateLogKey(
-      config.ledger.keyFile ?? join(config.dataDir, 'keys', 'ledger.skey'),
-      config.ledger.origin,
-    );
-    if (keys.created) logger.info({ vkey: keys.vkey }, 'ledger signing key created');
     const witnesses = config.ledger.witnesses.map((w) =>
       createWitnessClient({ url: w.url, vkey: parseVerifierKey(w.vkey) }),
     );
@@ -140,38 +134,36 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         `ledger.witnessQuorum ${quorum} exceeds the ${witnesses.length} witnesses`,
       );
     }
-    const ledger = createLedger({
+    const { ledger, keys } = await openLocalLedger({
       store,
-      blobs: createFsBlobStore(config.ledger.dir ?? join(config.dataDir, 'ledger')),
       clock,
       logger,
-      options: {
-        origin: config.ledger.origin,
-        signer: keys.signer,
-        verifier: keys.verifier,
-        vkey: keys.vkey,
+      origin: config.ledger.origin,
+      dir: config.ledger.dir ?? join(config.dataDir, 'ledger'),
+      keyFile: config.ledger.keyFile ?? join(config.dataDir, 'keys', 'ledger.skey'),
+      tuning: {
         maxDelayMs: config.ledger.maxDelay,
         maxBatch: config.ledger.maxBatch,
         maxGroup: config.ledger.maxGroup,
         maxPending: config.ledger.maxPending,
         tileCacheSize: config.ledger.tileCacheSize,
-        // With witnesses, a checkpoint is published only once a quorum of them cosigned it.
-        ...(witnesses.length
-          ? {
-              cosign: async (note: string, _oldSize: number, newSize: number, read: NodeReader) => {
-                const result = await cosignWithQuorum({
-                  witnesses,
-                  quorum,
-                  checkpointNote: note,
-                  proofFrom: (oldSize) => consistencyProof(oldSize, newSize, read),
-                });
-                return addCosignatures(note, result.cosignatures);
-              },
-            }
-          : {}),
       },
+      // With witnesses, a checkpoint is published only once a quorum of them cosigned it.
+      ...(witnesses.length
+        ? {
+            cosign: async (note: string, _oldSize: number, newSize: number, read: NodeReader) => {
+              const result = await cosignWithQuorum({
+                witnesses,
+                quorum,
+                checkpointNote: note,
+                proofFrom: (oldSize) => consistencyProof(oldSize, newSize, read),
+              });
+              return addCosignatures(note, result.cosignatures);
+            },
+          }
+        : {}),
     });
-    await ledger.start();
+    if (keys.created) logger.info({ vkey: keys.vkey }, 'ledger signing key created');
     closers.unshift(() => ledger.close());
 
     const oidc = config.auth.oidc

@@ -3,12 +3,10 @@
 import { join } from 'node:path';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
-import { createFsBlobStore } from '../../src/ledger/blobs.js';
 import { sealRecords } from '../../src/ledger/entry.js';
-import { loadOrCreateLogKey } from '../../src/ledger/keys.js';
-import { createLedger } from '../../src/ledger/ledger.js';
 import { hashLeaf } from '../../src/ledger/merkle.hash.js';
 import { CompactRange } from '../../src/ledger/merkle.range.js';
+import { openLocalLedger } from '../../src/ledger/open.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore } from '../../src/store/store.js';
 import { fmt, measureFsync, tempDir } from '../support.js';
@@ -28,25 +26,16 @@ async function durable(batchable: boolean): Promise<{ records: number; entries: 
   const dataDir = tempDir('custos-bench-ledger-');
   const store = await openStore({ dataDir });
   await migrateToLatest(store);
-  const keys = loadOrCreateLogKey(join(dataDir, 'keys', 'ledger.skey'), 'bench.local/ledger');
-  const ledger = createLedger({
+  // The defaults of the ledger.* settings, as `custos serve` runs it.
+  const { ledger } = await openLocalLedger({
     store,
-    blobs: createFsBlobStore(join(dataDir, 'ledger')),
     clock: systemClock,
     logger: createLogger({ level: 'warn', pretty: false }),
-    options: {
-      origin: 'bench.local/ledger',
-      signer: keys.signer,
-      verifier: keys.verifier,
-      vkey: keys.vkey,
-      maxDelayMs: 1000,
-      maxBatch: 16_384,
-      maxGroup: 8192,
-      maxPending: 1_000_000,
-      tileCacheSize: 4096,
-    },
+    origin: 'bench.local/ledger',
+    dir: join(dataDir, 'ledger'),
+    keyFile: join(dataDir, 'keys', 'ledger.skey'),
+    tuning: { maxPending: 1_000_000 },
   });
-  await ledger.start();
   let next = 0;
   let last = 0;
   const start = process.hrtime.bigint();

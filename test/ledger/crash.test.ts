@@ -3,26 +3,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/core/clock.js';
-import { createLogger } from '../../src/core/logger.js';
 import { auditLedger } from '../../src/ledger/audit.js';
 import { createFsBlobStore } from '../../src/ledger/blobs.js';
 import { parseCheckpoint } from '../../src/ledger/checkpoint.js';
-import { loadOrCreateLogKey } from '../../src/ledger/keys.js';
-import { createLedger } from '../../src/ledger/ledger.js';
 import { createTileCache } from '../../src/ledger/tilecache.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore } from '../../src/store/store.js';
+import { openTestLedger } from '../support/ledger.js';
 
 // At least 50 kills, as the ledger issue asks; CUSTOS_CRASH_ROUNDS raises it for a longer soak.
 const rounds = Math.max(50, Number(process.env.CUSTOS_CRASH_ROUNDS ?? 50));
 const child = join(import.meta.dirname, 'fixtures', 'append-forever.mjs');
+const origin = 'custos.test/crash';
 
 /** Runs the appender until it is ready, lets it work a random while, then SIGKILLs it. */
 function runAndKill(dataDir: string, round: number): Promise<Map<string, number>> {
   return new Promise((resolve, reject) => {
     const acked = new Map<string, number>();
-    const proc = spawn(process.execPath, [child, dataDir, String(round)], {
+    const proc = spawn(process.execPath, [child, dataDir, String(round), origin], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let buffered = '';
@@ -60,27 +58,14 @@ describe('ledger durability under SIGKILL', () => {
 
       const store = await openStore({ dataDir });
       await migrateToLatest(store);
-      const keys = loadOrCreateLogKey(join(dataDir, 'keys', 'ledger.skey'), 'custos.test/crash');
-      const blobs = createFsBlobStore(join(dataDir, 'ledger'));
-      const ledger = createLedger({
+      const ledger = await openTestLedger(
         store,
-        blobs,
-        clock: createManualClock(),
-        logger: createLogger({ level: 'silent', pretty: false }),
-        options: {
-          origin: 'custos.test/crash',
-          signer: keys.signer,
-          verifier: keys.verifier,
-          vkey: keys.vkey,
-          maxDelayMs: 5,
-          maxBatch: 4096,
-          maxGroup: 64,
-          maxPending: 10_000,
-          tileCacheSize: 64,
-        },
-      });
-      // start() checks the published checkpoint against its tiles and fails on any mismatch.
-      await ledger.start();
+        dataDir,
+        { maxDelayMs: 5, maxGroup: 64, tileCacheSize: 64 },
+        origin,
+      );
+      const blobs = createFsBlobStore(join(dataDir, 'ledger'));
+      // Opening checks the published checkpoint against its tiles and fails on any mismatch.
       const { sequenced } = ledger.sizes();
       if (sequenced > 0) await ledger.awaitIntegration(sequenced - 1);
       const size = parseCheckpoint(ledger.checkpoint().split('\n\n')[0]?.concat('\n') ?? '').size;

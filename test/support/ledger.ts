@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { createManualClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
-import { createFsBlobStore } from '../../src/ledger/blobs.js';
-import { loadOrCreateLogKey } from '../../src/ledger/keys.js';
-import { createLedger, type Ledger, type LedgerOptions } from '../../src/ledger/ledger.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { type LedgerTuning, openLocalLedger } from '../../src/ledger/open.js';
 import type { Store } from '../../src/store/store.js';
 
 export const testOrigin = 'custos.test/ledger';
@@ -12,27 +11,24 @@ export const testOrigin = 'custos.test/ledger';
 export async function openTestLedger(
   store: Store,
   dataDir: string,
-  overrides: Partial<LedgerOptions> = {},
+  tuning: Partial<LedgerTuning> = {},
+  origin = testOrigin,
 ): Promise<Ledger> {
-  const keys = loadOrCreateLogKey(join(dataDir, 'keys', 'ledger.skey'), testOrigin);
-  const ledger = createLedger({
+  const { ledger } = await openLocalLedger({
     store,
-    blobs: createFsBlobStore(join(dataDir, 'ledger')),
     clock: createManualClock(),
     logger: createLogger({ level: 'silent', pretty: false }),
-    options: {
-      origin: testOrigin,
-      signer: keys.signer,
-      verifier: keys.verifier,
-      vkey: keys.vkey,
+    origin,
+    dir: join(dataDir, 'ledger'),
+    keyFile: join(dataDir, 'keys', 'ledger.skey'),
+    tuning: {
       maxDelayMs: 20,
       maxBatch: 4096,
       maxGroup: 2048,
       maxPending: 100_000,
       tileCacheSize: 256,
-      ...overrides,
+      ...tuning,
     },
   });
-  await ledger.start();
   return ledger;
 }
