@@ -74,7 +74,7 @@ export function retryDelay(attempt: number, baseMs: number, maxMs: number, rando
 }
 
 export function createOutboxDispatcher(deps: {
-  store: Pick<Store, 'db' | 'transaction'>;
+  store: Pick<Store, 'db' | 'dialect' | 'transaction'>;
   clock: Clock;
   logger: Logger;
   deliver: DeliverFn;
@@ -91,28 +91,36 @@ export function createOutboxDispatcher(deps: {
    */
   async function claim(): Promise<OutboxRow[]> {
     const now = clock.now();
-    const due = await store.db
-      .selectFrom('outbox')
-      .select('id')
-      .where('delivered_at', 'is', null)
-      .where('dead_at', 'is', null)
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(options.batchSize)
-      .execute();
-    if (due.length === 0) return [];
-    return store.db
-      .updateTable('outbox')
-      .set({ next_attempt_at: now + options.leaseMs })
-      .where(
-        'id',
-        'in',
-        due.map((row) => row.id),
-      )
-      .where('next_attempt_at', '<=', now)
-      .where('delivered_at', 'is', null)
-      .returningAll()
-      .execute();
+    const take = async (db: Executor): Promise<OutboxRow[]> => {
+      let query = db
+        .selectFrom('outbox')
+        .select('id')
+        .where('delivered_at', 'is', null)
+        .where('dead_at', 'is', null)
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .limit(options.batchSize);
+      // On PostgreSQL, rows another dispatcher is claiming are skipped rather than waited for,
+      // and stay locked until this transaction ends; two UPDATEs racing over the same rows in
+      // different orders could otherwise deadlock.
+      if (store.dialect === 'postgres') query = query.forUpdate().skipLocked();
+      const due = await query.execute();
+      if (due.length === 0) return [];
+      // The due time is checked again, so a row claimed meanwhile is not claimed twice.
+      return db
+        .updateTable('outbox')
+        .set({ next_attempt_at: now + options.leaseMs })
+        .where(
+          'id',
+          'in',
+          due.map((row) => row.id),
+        )
+        .where('next_attempt_at', '<=', now)
+        .where('delivered_at', 'is', null)
+        .returningAll()
+        .execute();
+    };
+    return store.dialect === 'postgres' ? store.transaction(take) : take(store.db);
   }
 
   async function attempt(row: OutboxRow): Promise<keyof DispatchReport> {
