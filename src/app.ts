@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import { type Catalog, createCatalog, defaultCatalog } from './access/catalog.js';
+import { type AccessCheck, createAccessCheck } from './access/check.js';
+import { createGrants, type Grants } from './access/grants.js';
 import { type Api, buildApi } from './api/server.js';
 import { createMemoryBus } from './bus/memory.js';
 import { deliverWebhook } from './bus/webhook.js';
@@ -40,6 +43,9 @@ export interface Custos {
   apiKeys: ApiKeys;
   login: Login;
   ledger: Ledger;
+  catalog: Catalog;
+  grants: Grants;
+  accessCheck: AccessCheck;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -166,6 +172,10 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     if (keys.created) logger.info({ vkey: keys.vkey }, 'ledger signing key created');
     closers.unshift(() => ledger.close());
 
+    const catalog = createCatalog(config.access.catalog ?? defaultCatalog);
+    const grants = createGrants({ store, clock, catalog });
+    const accessCheck = createAccessCheck({ grants, catalog, ledger, clock });
+
     const oidc = config.auth.oidc
       ? createOidc({ settings: config.auth.oidc, store, clock, logger, outbox, sessions })
       : undefined;
@@ -179,6 +189,8 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       login,
       oidc,
       ledger,
+      catalog,
+      accessCheck,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -204,6 +216,9 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       apiKeys,
       login,
       ledger,
+      catalog,
+      grants,
+      accessCheck,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

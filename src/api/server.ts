@@ -10,6 +10,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Catalog } from '../access/catalog.js';
+import type { AccessCheck } from '../access/check.js';
 import type { Logger } from '../core/logger.js';
 import type { ApiKeys } from '../identity/apikeys.js';
 import type { Login } from '../identity/login.js';
@@ -22,6 +24,7 @@ import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { accessRoutes } from './routes/access.routes.js';
 import { apiKeysRoutes } from './routes/apikeys.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
@@ -46,6 +49,8 @@ export interface ApiDeps {
   login: Login;
   oidc: Oidc | undefined;
   ledger: Ledger;
+  catalog: Catalog;
+  accessCheck: AccessCheck;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -139,5 +144,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   usersRoutes(app, { users: deps.users });
   apiKeysRoutes(app, { apiKeys: deps.apiKeys });
   ledgerRoutes(app, { ledger: deps.ledger });
+  accessRoutes(app, { catalog: deps.catalog, accessCheck: deps.accessCheck });
   return { app, routes };
 }

@@ -201,6 +201,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    access: z
+      .object({
+        catalog: z
+          .array(
+            z
+              .object({
+                name: z.string().min(3).max(64).describe('Field class name, dotted: identity.phone.'),
+                tier: z
+                  .union([z.literal(1), z.literal(2), z.literal(3)])
+                  .describe('Sensitivity, 1 low to 3 sensitive.'),
+                description: z.string().min(1).max(200).describe('What the class holds.'),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(500)
+          .optional()
+          .describe('The data catalog; the built-in messaging-platform catalog when unset.'),
+      })
+      .strict()
+      .prefault({}),
     webhooks: z.array(webhookSchema).max(50).default([]).describe('Webhook destinations of outbox events.'),
   })
   .strict();

@@ -7,12 +7,22 @@ export { type Role, roleNames };
  * principal holding any role that grants it. Domain issues add their permissions here.
  */
 export const rolePermissions = {
-  admin: ['session.self', 'users.read', 'users.write', 'apikeys.read', 'apikeys.write', 'metrics.read'],
-  analyst: ['session.self'],
-  approver: ['session.self'],
-  engineer: ['session.self'],
-  auditor: ['session.self', 'users.read', 'apikeys.read', 'metrics.read'],
-  service: ['metrics.read'],
+  admin: [
+    'session.self',
+    'users.read',
+    'users.write',
+    'apikeys.read',
+    'apikeys.write',
+    'metrics.read',
+    'access.catalog.read',
+  ],
+  analyst: ['session.self', 'access.catalog.read'],
+  approver: ['session.self', 'access.catalog.read'],
+  engineer: ['session.self', 'access.catalog.read'],
+  auditor: ['session.self', 'users.read', 'apikeys.read', 'metrics.read', 'access.catalog.read'],
+  // Internal tools call the access check with a service key; no human role can, so no person
+  // can mint a permit for themselves by calling the enforcement point.
+  service: ['metrics.read', 'access.catalog.read', 'access.check'],
 } as const satisfies Record<Role, readonly string[]>;
 
 export type Permission = (typeof rolePermissions)[Role][number];

@@ -88,6 +88,32 @@ export interface LedgerRecordsTable {
   erased_at: Millis | null;
 }
 
+export interface AccessGrantsTable {
+  id: string;
+  actor_id: string;
+  purpose: string;
+  ticket_id: string;
+  /** JSON array of field class names. */
+  fields: string;
+  /** JSON array of operations. */
+  operations: string;
+  /** `approval` or `break_glass`. */
+  source: string;
+  starts_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+  created_at: Millis;
+}
+
+export interface AccessGrantSubjectsTable {
+  grant_id: string;
+  actor_id: string;
+  subject_id: string;
+  expires_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -96,6 +122,8 @@ export interface Database {
   outbox: OutboxTable;
   ledger_entries: LedgerEntriesTable;
   ledger_records: LedgerRecordsTable;
+  access_grants: AccessGrantsTable;
+  access_grant_subjects: AccessGrantSubjectsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

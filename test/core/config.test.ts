@@ -304,6 +304,7 @@ describe('configKeys', () => {
         'ledger.dir': '/srv/custos/ledger',
         'ledger.keyFile': '/srv/custos/keys/ledger.skey',
         'ledger.witnessQuorum': 1,
+        'access.catalog': [{ name: 'identity.phone', tier: 3, description: 'Phone number.' }],
         'auth.oidc': {
           issuer: 'https://idp.example',
           clientId: 'custos',

@@ -119,6 +119,8 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     const sqliteTables = await logicalSchema(sqliteDb);
     const pgTables = await logicalSchema(pgDb, pgSchema);
     expect(Object.keys(sqliteTables)).toEqual([
+      'access_grant_subjects',
+      'access_grants',
       'api_keys',
       'ledger_entries',
       'ledger_records',

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as identityAndOutbox from './20261122001000_identity_and_outbox.js';
 import * as ledger from './20261122010000_ledger.js';
+import * as accessGrants from './20261122020000_access_grants.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -9,4 +10,5 @@ import * as ledger from './20261122010000_ledger.js';
 export const migrations: Record<string, Migration> = {
   '20261122001000_identity_and_outbox': identityAndOutbox,
   '20261122010000_ledger': ledger,
+  '20261122020000_access_grants': accessGrants,
 };

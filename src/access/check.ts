@@ -1,0 +1,136 @@
+import type { Clock } from '../core/clock.js';
+import type { Reason } from '../core/decision.js';
+import { CustosError, isCustosError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Catalog } from './catalog.js';
+import type { Grant, Grants, Operation } from './grants.js';
+
+export interface CheckInput {
+  /** The Custos user id of the engineer whose tool asks. */
+  actor: string;
+  /** The platform user id whose data would be shown. */
+  subject: string;
+  fields: string[];
+  operation: Operation;
+}
+
+export interface CheckResult {
+  checkId: string;
+  decision: 'permit' | 'deny';
+  grantId?: string;
+  fields: { permitted: string[]; masked: string[] };
+  reasons: Reason[];
+  /** The log entry that commits to this check's record. */
+  ledgerIndex: number;
+}
+
+/** Most field classes one check may ask for. */
+export const maxFieldsPerCheck = 50;
+
+/** Picks the grant that covers the most requested fields for this operation. */
+function bestGrant(
+  grants: Grant[],
+  fields: string[],
+  operation: Operation,
+): { grant?: Grant; permitted: string[] } {
+  let best: { grant?: Grant; permitted: string[] } = { permitted: [] };
+  for (const grant of grants) {
+    if (!grant.operations.includes(operation)) continue;
+    const permitted = fields.filter((f) => grant.fields.includes(f));
+    if (permitted.length > best.permitted.length) best = { grant, permitted };
+  }
+  return best;
+}
+
+function reasonsFor(
+  grants: Grant[],
+  chosen: Grant | undefined,
+  masked: string[],
+  operation: Operation,
+): Reason[] {
+  if (grants.length === 0) {
+    return [{ code: 'grant.none', message: 'No grant is in force for this actor and subject.' }];
+  }
+  if (!chosen) {
+    return [{ code: 'grant.operation_not_covered', message: `No grant in force allows ${operation}.` }];
+  }
+  const reasons: Reason[] = [
+    {
+      code: 'grant.covers',
+      message: `Grant ${chosen.id} (${chosen.purpose}, ticket ${chosen.ticketId}) covers this access.`,
+    },
+  ];
+  if (masked.length) {
+    reasons.push({
+      code: 'grant.field_not_covered',
+      message: `Not covered, so masked: ${masked.join(', ')}.`,
+    });
+  }
+  return reasons;
+}
+
+export type AccessCheck = ReturnType<typeof createAccessCheck>;
+
+/**
+ * The enforcement point internal tools call before showing user data. Every check, permit or
+ * deny, is a ledger record; if the store or the ledger cannot be written the check fails with
+ * 503 and nothing is permitted.
+ */
+export function createAccessCheck(deps: {
+  grants: Pick<Grants, 'activeFor'>;
+  catalog: Catalog;
+  ledger: Pick<Ledger, 'append'>;
+  clock: Clock;
+}) {
+  const { grants, catalog, ledger, clock } = deps;
+
+  return {
+    async check(input: CheckInput, caller: string): Promise<CheckResult> {
+      if (input.fields.length === 0 || input.fields.length > maxFieldsPerCheck) {
+        throw new CustosError('request.invalid', `a check asks for 1 to ${maxFieldsPerCheck} field classes`);
+      }
+      const fields = catalog.resolve(input.fields).map((f) => f.name);
+      let active: Grant[];
+      try {
+        active = await grants.activeFor(input.actor, input.subject);
+      } catch (error) {
+        if (isCustosError(error)) throw error;
+        throw new CustosError('store.unavailable', 'grants cannot be read; nothing is permitted');
+      }
+      const { grant, permitted } = bestGrant(active, fields, input.operation);
+      const masked = fields.filter((f) => !permitted.includes(f));
+      const decision = permitted.length > 0 ? 'permit' : 'deny';
+      const reasons = reasonsFor(active, grant, masked, input.operation);
+      const checkId = newId('chk', clock);
+      const { index } = await ledger.append(
+        {
+          type: 'access.check',
+          id: checkId,
+          body: {
+            at: clock.now(),
+            actor: input.actor,
+            subject: input.subject,
+            operation: input.operation,
+            requested: fields,
+            decision,
+            grantId: grant?.id ?? null,
+            permitted,
+            masked,
+            reasons: reasons.map((r) => r.code),
+            caller,
+          },
+        },
+        { batchable: true },
+      );
+      return {
+        checkId,
+        decision,
+        ...(grant ? { grantId: grant.id } : {}),
+        fields: { permitted, masked },
+        reasons,
+        ledgerIndex: index,
+      };
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import type { Clock } from '../core/clock.js';
+import { CustosError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { AccessGrantsTable } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { Catalog, Tier } from './catalog.js';
+
+export const operations = ['read', 'export'] as const;
+export type Operation = (typeof operations)[number];
+
+export const purposes = [
+  'support',
+  'abuse_investigation',
+  'legal_request',
+  'security_incident',
+  'debugging',
+] as const;
+export type Purpose = (typeof purposes)[number];
+
+/** Most subjects one grant may name: access is to listed people, never to "everyone". */
+export const maxSubjectsPerGrant = 100;
+
+/** Longest grant per sensitivity tier of the most sensitive field it covers. */
+export const maxDurationByTier: Record<Tier, number> = {
+  1: 7 * 86_400_000,
+  2: 3 * 86_400_000,
+  3: 86_400_000,
+};
+
+export interface Grant {
+  id: string;
+  actorId: string;
+  purpose: Purpose;
+  ticketId: string;
+  subjects: string[];
+  fields: string[];
+  operations: Operation[];
+  source: 'approval' | 'break_glass';
+  startsAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface IssueGrantInput {
+  actorId: string;
+  purpose: Purpose;
+  ticketId: string;
+  subjects: string[];
+  fields: string[];
+  operations: Operation[];
+  durationMs: number;
+  source: Grant['source'];
+}
+
+type GrantRow = AccessGrantsTable;
+
+function toGrant(row: GrantRow, subjects: string[]): Grant {
+  return {
+    id: row.id,
+    actorId: row.actor_id,
+    purpose: row.purpose as Purpose,
+    ticketId: row.ticket_id,
+    subjects,
+    fields: JSON.parse(row.fields) as string[],
+    operations: JSON.parse(row.operations) as Operation[],
+    source: row.source as Grant['source'],
+    startsAt: row.starts_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export type Grants = ReturnType<typeof createGrants>;
+
+/**
+ * Time-bound grants over subjects × field classes × operations. `issue` is called by the approval
+ * flow and break-glass, never by a route directly; revocation takes effect on the next check.
+ */
+export function createGrants(deps: {
+  store: Pick<Store, 'db' | 'transaction'>;
+  clock: Clock;
+  catalog: Catalog;
+}) {
+  const { store, clock, catalog } = deps;
+
+  return {
+    async issue(input: IssueGrantInput): Promise<Grant> {
+      const subjects = [...new Set(input.subjects)];
+      if (subjects.length === 0 || subjects.length > maxSubjectsPerGrant) {
+        throw new CustosError('request.invalid', `a grant names 1 to ${maxSubjectsPerGrant} subjects`);
+      }
+      const fields = catalog.resolve(input.fields);
+      if (fields.length === 0)
+        throw new CustosError('request.invalid', 'a grant covers at least one field class');
+      const ops = [...new Set(input.operations)];
+      if (ops.length === 0 || ops.some((op) => !(operations as readonly string[]).includes(op))) {
+        throw new CustosError('request.invalid', `operations are among: ${operations.join(', ')}`);
+      }
+      const tier = Math.max(...fields.map((f) => f.tier)) as Tier;
+      if (!(input.durationMs > 0) || input.durationMs > maxDurationByTier[tier]) {
+        throw new CustosError(
+          'request.invalid',
+          `a tier ${tier} grant lasts at most ${maxDurationByTier[tier] / 3_600_000} h`,
+        );
+      }
+      const now = clock.now();
+      const row: GrantRow = {
+        id: newId('grt', clock),
+        actor_id: input.actorId,
+        purpose: input.purpose,
+        ticket_id: input.ticketId,
+        fields: JSON.stringify(fields.map((f) => f.name)),
+        operations: JSON.stringify(ops),
+        source: input.source,
+        starts_at: now,
+        expires_at: now + input.durationMs,
+        revoked_at: null,
+        revoked_by: null,
+        revoke_reason: null,
+        created_at: now,
+      };
+      await store.transaction(async (tx) => {
+        await tx.insertInto('access_grants').values(row).execute();
+        await tx
+          .insertInto('access_grant_subjects')
+          .values(
+            subjects.map((subject) => ({
+              grant_id: row.id,
+              actor_id: row.actor_id,
+              subject_id: subject,
+              expires_at: row.expires_at,
+            })),
+          )
+          .execute();
+      });
+      return toGrant(row, subjects);
+    },
+
+    /** Revokes a grant; `by` is who or what revoked it (a user id, `ticket:<id>`, `review:<id>`). */
+    async revoke(id: string, by: string, reason: string): Promise<void> {
+      const result = await store.db
+        .updateTable('access_grants')
+        .set({ revoked_at: clock.now(), revoked_by: by, revoke_reason: reason.slice(0, 500) })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) {
+        const exists = await store.db
+          .selectFrom('access_grants')
+          .select('id')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!exists) throw new CustosError('resource.not_found', 'no such grant');
+      }
+    },
+
+    /** The grants in force now for this actor over this subject, newest first. */
+    async activeFor(actorId: string, subjectId: string): Promise<Grant[]> {
+      const now = clock.now();
+      const rows = await store.db
+        .selectFrom('access_grant_subjects as s')
+        .innerJoin('access_grants as g', 'g.id', 's.grant_id')
+        .selectAll('g')
+        .where('s.actor_id', '=', actorId)
+        .where('s.subject_id', '=', subjectId)
+        .where('s.expires_at', '>', now)
+        .where('g.starts_at', '<=', now)
+        .where('g.revoked_at', 'is', null)
+        .orderBy('g.created_at', 'desc')
+        .execute();
+      return rows.map((row) => toGrant(row, [subjectId]));
+    },
+
+    /** Grants in force now, across all actors (the standing-access gauge counts those without end). */
+    async countActive(): Promise<number> {
+      const row = await store.db
+        .selectFrom('access_grants')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', clock.now())
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}

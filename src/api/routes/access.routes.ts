@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { Catalog } from '../../access/catalog.js';
+import type { AccessCheck } from '../../access/check.js';
+import { operations } from '../../access/grants.js';
+import { principalOf } from '../auth.js';
+import { errorResponses } from '../errors.js';
+import type { App } from '../types.js';
+
+const checkBody = z
+  .object({
+    actor: z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected the engineer’s usr_ id'),
+    subject: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_.:@+-]+$/, 'expected a platform user id'),
+    fields: z.array(z.string().min(1).max(64)).min(1).max(50),
+    operation: z.enum(operations),
+  })
+  .strict();
+
+const reason = z.object({ code: z.string(), message: z.string() });
+const checkResult = z.object({
+  checkId: z.string(),
+  decision: z.enum(['permit', 'deny']),
+  grantId: z.string().optional(),
+  fields: z.object({ permitted: z.array(z.string()), masked: z.array(z.string()) }),
+  reasons: z.array(reason),
+  ledgerIndex: z.number(),
+});
+
+/** The data catalog and the access check internal tools call before showing user data. */
+export function accessRoutes(app: App, deps: { catalog: Catalog; accessCheck: AccessCheck }): void {
+  app.get(
+    '/v1/access/catalog',
+    {
+      config: { access: { permission: 'access.catalog.read' } },
+      schema: {
+        tags: ['access'],
+        summary: 'The field classes of user data, with their sensitivity tiers.',
+        response: {
+          200: z.object({
+            fieldClasses: z.array(z.object({ name: z.string(), tier: z.number(), description: z.string() })),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({ fieldClasses: deps.catalog.list() }),
+  );
+
+  app.post(
+    '/v1/access/check',
+    {
+      config: { access: { permission: 'access.check' } },
+      schema: {
+        tags: ['access'],
+        summary: 'May this engineer see these fields of this user now? Every check is logged.',
+        body: checkBody,
+        response: { 200: checkResult, ...errorResponses(400, 401, 403, 503) },
+      },
+    },
+    async (request) => deps.accessCheck.check(request.body, principalOf(request).id),
+  );
+
+  app.post(
+    '/v1/access/check/batch',
+    {
+      config: { access: { permission: 'access.check' } },
+      schema: {
+        tags: ['access'],
+        summary: 'Up to 100 checks at once, answered in order.',
+        body: z.object({ checks: z.array(checkBody).min(1).max(100) }).strict(),
+        response: { 200: z.object({ results: z.array(checkResult) }), ...errorResponses(400, 401, 403, 503) },
+      },
+    },
+    async (request) => {
+      const caller = principalOf(request).id;
+      return {
+        results: await Promise.all(request.body.checks.map((check) => deps.accessCheck.check(check, caller))),
+      };
+    },
+  );
+}
