@@ -5,12 +5,20 @@
  * To add a resource: write `src/sdk/<resource>.ts` exporting an interface and a factory that takes
  * the `Requester` (see users.ts), then add one line to `CustosClient` and one to `createClient`.
  */
+import { type AccessResource, accessResource } from './access.js';
 import { type ApiKeysResource, apiKeysResource } from './apikeys.js';
 import { type ClientOptions, resolveSettings } from './options.js';
 import { type SystemMethods, systemMethods } from './system.js';
 import { createRequester } from './transport.js';
 import { type UsersResource, usersResource } from './users.js';
 
+export type {
+  AccessCheckInput,
+  AccessCheckResult,
+  AccessOperation,
+  AccessResource,
+  FieldClass,
+} from './access.js';
 export type { ApiKeysResource } from './apikeys.js';
 export {
   CustosApiError,
@@ -28,6 +36,7 @@ export type { UsersResource } from './users.js';
 export interface CustosClient extends SystemMethods {
   users: UsersResource;
   apiKeys: ApiKeysResource;
+  access: AccessResource;
 }
 
 /** Creates a client; throws a TypeError at once when an option is invalid (the apiKey is never echoed). */
@@ -37,5 +46,6 @@ export function createClient(options: ClientOptions): CustosClient {
     ...systemMethods(request),
     users: Object.freeze(usersResource(request)),
     apiKeys: Object.freeze(apiKeysResource(request)),
+    access: Object.freeze(accessResource(request)),
   });
 }
