@@ -41,6 +41,8 @@ interface EdgeState {
   /** partialTiles[L]: the hashes of level 8·L in the rightmost, incomplete tile of level L. */
   partialTiles: Uint8Array[][];
   checkpoint: string;
+  /** Size of the published checkpoint; the range runs ahead of it while a step is in progress. */
+  publishedSize: number;
 }
 
 function concat(hashes: readonly Uint8Array[]): Uint8Array {
@@ -75,7 +77,15 @@ export function createIntegrator(deps: {
   /** Rebuilds the right edge from the published checkpoint and its tiles. */
   async function loadEdge(): Promise<EdgeState> {
     const note = await blobs.read(checkpointPath);
-    if (!note) return { range: new CompactRange(), partialEntries: [], partialTiles: [], checkpoint: '' };
+    if (!note) {
+      return {
+        range: new CompactRange(),
+        partialEntries: [],
+        partialTiles: [],
+        checkpoint: '',
+        publishedSize: 0,
+      };
+    }
     const text = Buffer.from(note).toString('utf8');
     const { checkpoint } = openCheckpoint(text, options.verifier);
     if (checkpoint.origin !== options.origin) {
@@ -111,7 +121,7 @@ export function createIntegrator(deps: {
       if (!bundle) throw new CustosError('ledger.corrupt', `missing ${path}`);
       partialEntries = decodeEntryBundle(bundle, size % TILE_WIDTH);
     }
-    return { range, partialEntries, partialTiles, checkpoint: text };
+    return { range, partialEntries, partialTiles, checkpoint: text, publishedSize: size };
   }
 
   async function writeTile(level: number, index: number, hashes: Uint8Array[]): Promise<void> {
@@ -166,6 +176,7 @@ export function createIntegrator(deps: {
     if (options.cosign) note = await options.cosign(note, oldSize, size, tiles.reader(size));
     await blobs.publish(checkpointPath, Buffer.from(note));
     edge.checkpoint = note;
+    edge.publishedSize = size;
   }
 
   async function nextEntries(): Promise<SequencedEntry[]> {
@@ -178,7 +189,7 @@ export function createIntegrator(deps: {
   }
 
   function settleWaiters(): void {
-    const size = edge.range.size;
+    const size = edge.publishedSize;
     for (let i = waiters.length - 1; i >= 0; i--) {
       const waiter = waiters[i] as (typeof waiters)[number];
       if (waiter.size <= size) {
@@ -263,7 +274,7 @@ export function createIntegrator(deps: {
     },
     /** Resolves when the published checkpoint covers `size` entries. */
     waitFor(size: number, timeoutMs: number): Promise<void> {
-      if (edge.range.size >= size) return Promise.resolve();
+      if (edge.publishedSize >= size) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const waiter = { size, resolve, reject };
         waiters.push(waiter);
@@ -281,8 +292,9 @@ export function createIntegrator(deps: {
         }, timeoutMs).unref();
       });
     },
+    /** Entries covered by the published checkpoint. */
     get size(): number {
-      return edge.range.size;
+      return edge.publishedSize;
     },
     /** The latest published signed checkpoint (empty before the first). */
     get checkpoint(): string {

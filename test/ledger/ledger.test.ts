@@ -1,6 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createManualClock } from '../../src/core/clock.js';
+import { createLogger } from '../../src/core/logger.js';
 import { parseCheckpoint } from '../../src/ledger/checkpoint.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
+import { openLocalLedger } from '../../src/ledger/open.js';
 import { verifyRecordProof } from '../../src/ledger/recordproof.js';
 import { openTestLedger } from '../support/ledger.js';
 import { backends, createTestStore, type TestStore } from '../support/services.js';
@@ -109,5 +113,43 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
       ledger.append({ type: 'test.event', id: 'ok_2', body: 2 }),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  });
+});
+
+describe('ledger proofs while a checkpoint is being published', () => {
+  it('waits for the checkpoint that covers the record instead of proving against an older one', async () => {
+    const t = await createTestStore('sqlite');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let publishing = false;
+    const { ledger } = await openLocalLedger({
+      store: t.store,
+      clock: createManualClock(),
+      logger: createLogger({ level: 'silent', pretty: false }),
+      origin: 'custos.test/slow',
+      dir: join(t.dataDir, 'ledger'),
+      keyFile: join(t.dataDir, 'keys', 'ledger.skey'),
+      tuning: { maxDelayMs: 5 },
+      // Holds the first non-empty checkpoint back, as slow witnesses would.
+      cosign: async (note) => {
+        publishing = true;
+        await gate;
+        return note;
+      },
+    });
+    try {
+      const { index } = await ledger.append({ type: 'test.event', id: 'slow_1', body: 1 });
+      await vi.waitFor(() => expect(publishing).toBe(true));
+      const proving = ledger.prove('test.event', 'slow_1');
+      release();
+      const proof = await proving;
+      expect(proof.index).toBe(index);
+      expect(verifyRecordProof(proof, ledger.vkey).size).toBe(1);
+    } finally {
+      await ledger.close();
+      await t.dispose();
+    }
   });
 });
