@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type Catalog, createCatalog, defaultCatalog } from './access/catalog.js';
 import { type AccessCheck, createAccessCheck } from './access/check.js';
 import { createGrants, type Grants } from './access/grants.js';
+import { createTickets, type Tickets } from './access/tickets.js';
 import { type Api, buildApi } from './api/server.js';
 import { createMemoryBus } from './bus/memory.js';
 import { deliverWebhook } from './bus/webhook.js';
@@ -46,6 +47,7 @@ export interface Custos {
   catalog: Catalog;
   grants: Grants;
   accessCheck: AccessCheck;
+  tickets: Tickets;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -175,6 +177,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const catalog = createCatalog(config.access.catalog ?? defaultCatalog);
     const grants = createGrants({ store, clock, catalog });
     const accessCheck = createAccessCheck({ grants, catalog, ledger, clock });
+    const tickets = createTickets({ store, clock });
 
     const oidc = config.auth.oidc
       ? createOidc({ settings: config.auth.oidc, store, clock, logger, outbox, sessions })
@@ -191,6 +194,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       ledger,
       catalog,
       accessCheck,
+      tickets,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -219,6 +223,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       catalog,
       grants,
       accessCheck,
+      tickets,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

@@ -12,6 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Catalog } from '../access/catalog.js';
 import type { AccessCheck } from '../access/check.js';
+import type { Tickets } from '../access/tickets.js';
 import type { Logger } from '../core/logger.js';
 import type { ApiKeys } from '../identity/apikeys.js';
 import type { Login } from '../identity/login.js';
@@ -51,6 +52,7 @@ export interface ApiDeps {
   ledger: Ledger;
   catalog: Catalog;
   accessCheck: AccessCheck;
+  tickets: Tickets;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -144,6 +146,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   usersRoutes(app, { users: deps.users });
   apiKeysRoutes(app, { apiKeys: deps.apiKeys });
   ledgerRoutes(app, { ledger: deps.ledger });
-  accessRoutes(app, { catalog: deps.catalog, accessCheck: deps.accessCheck });
+  accessRoutes(app, { catalog: deps.catalog, accessCheck: deps.accessCheck, tickets: deps.tickets });
   return { app, routes };
 }

@@ -15,14 +15,28 @@ export const rolePermissions = {
     'apikeys.write',
     'metrics.read',
     'access.catalog.read',
+    'access.tickets.read',
   ],
-  analyst: ['session.self', 'access.catalog.read'],
-  approver: ['session.self', 'access.catalog.read'],
+  analyst: ['session.self', 'access.catalog.read', 'access.tickets.read'],
+  approver: ['session.self', 'access.catalog.read', 'access.tickets.read'],
   engineer: ['session.self', 'access.catalog.read'],
-  auditor: ['session.self', 'users.read', 'apikeys.read', 'metrics.read', 'access.catalog.read'],
+  auditor: [
+    'session.self',
+    'users.read',
+    'apikeys.read',
+    'metrics.read',
+    'access.catalog.read',
+    'access.tickets.read',
+  ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.
-  service: ['metrics.read', 'access.catalog.read', 'access.check'],
+  service: [
+    'metrics.read',
+    'access.catalog.read',
+    'access.check',
+    'access.tickets.read',
+    'access.tickets.write',
+  ],
 } as const satisfies Record<Role, readonly string[]>;
 
 export type Permission = (typeof rolePermissions)[Role][number];

@@ -114,6 +114,20 @@ export interface AccessGrantSubjectsTable {
   expires_at: Millis;
 }
 
+export interface AccessTicketsTable {
+  id: string;
+  title: string;
+  /** `open` or `closed`. */
+  status: string;
+  assignee_id: string | null;
+  /** JSON array of platform user ids. */
+  subjects: string;
+  posted_by: string;
+  created_at: Millis;
+  updated_at: Millis;
+  closed_at: Millis | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -124,6 +138,7 @@ export interface Database {
   ledger_records: LedgerRecordsTable;
   access_grants: AccessGrantsTable;
   access_grant_subjects: AccessGrantSubjectsTable;
+  access_tickets: AccessTicketsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -121,6 +121,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     expect(Object.keys(sqliteTables)).toEqual([
       'access_grant_subjects',
       'access_grants',
+      'access_tickets',
       'api_keys',
       'ledger_entries',
       'ledger_records',

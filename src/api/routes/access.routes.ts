@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Catalog } from '../../access/catalog.js';
 import type { AccessCheck } from '../../access/check.js';
 import { operations } from '../../access/grants.js';
+import { maxSubjectsPerTicket, type Tickets, ticketIdPattern } from '../../access/tickets.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
 import type { App } from '../types.js';
@@ -30,7 +31,70 @@ const checkResult = z.object({
 });
 
 /** The data catalog and the access check internal tools call before showing user data. */
-export function accessRoutes(app: App, deps: { catalog: Catalog; accessCheck: AccessCheck }): void {
+const subjectId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:@+-]+$/, 'expected a platform user id');
+const ticketParams = z.object({ id: z.string().regex(ticketIdPattern, 'expected a ticket id') }).strict();
+const ticketSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.enum(['open', 'closed']),
+  assigneeId: z.string().nullable(),
+  subjects: z.array(z.string()),
+  postedBy: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  closedAt: z.number().nullable(),
+});
+
+export function accessRoutes(
+  app: App,
+  deps: { catalog: Catalog; accessCheck: AccessCheck; tickets: Pick<Tickets, 'post' | 'get'> },
+): void {
+  app.put(
+    '/v1/access/tickets/:id',
+    {
+      config: { access: { permission: 'access.tickets.write' } },
+      schema: {
+        tags: ['access'],
+        summary: 'Post a ticket from the support or abuse system; closing one revokes the grants citing it.',
+        params: ticketParams,
+        body: z
+          .object({
+            title: z.string().min(1).max(200),
+            status: z.enum(['open', 'closed']),
+            assigneeId: z
+              .string()
+              .regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/)
+              .nullable(),
+            subjects: z.array(subjectId).max(maxSubjectsPerTicket),
+          })
+          .strict(),
+        response: {
+          200: z.object({ ticket: ticketSchema, revokedGrants: z.number() }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => deps.tickets.post({ id: request.params.id, ...request.body }, principalOf(request).id),
+  );
+
+  app.get(
+    '/v1/access/tickets/:id',
+    {
+      config: { access: { permission: 'access.tickets.read' } },
+      schema: {
+        tags: ['access'],
+        summary: 'One ticket as Custos knows it.',
+        params: ticketParams,
+        response: { 200: z.object({ ticket: ticketSchema }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ ticket: await deps.tickets.get(request.params.id) }),
+  );
+
   app.get(
     '/v1/access/catalog',
     {

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as identityAndOutbox from './20261122001000_identity_and_outbox.js';
 import * as ledger from './20261122010000_ledger.js';
 import * as accessGrants from './20261122020000_access_grants.js';
+import * as accessTickets from './20261122021000_access_tickets.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261122001000_identity_and_outbox': identityAndOutbox,
   '20261122010000_ledger': ledger,
   '20261122020000_access_grants': accessGrants,
+  '20261122021000_access_tickets': accessTickets,
 };
