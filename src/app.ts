@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Catalog, createCatalog, defaultCatalog } from './access/catalog.js';
 import { type AccessCheck, createAccessCheck } from './access/check.js';
+import { createEmployees, type Employees } from './access/employees.js';
 import { createGrants, type Grants } from './access/grants.js';
 import { createTickets, type Tickets } from './access/tickets.js';
 import { type Api, buildApi } from './api/server.js';
@@ -48,6 +49,7 @@ export interface Custos {
   grants: Grants;
   accessCheck: AccessCheck;
   tickets: Tickets;
+  employees: Employees;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -176,7 +178,8 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
 
     const catalog = createCatalog(config.access.catalog ?? defaultCatalog);
     const grants = createGrants({ store, clock, catalog });
-    const accessCheck = createAccessCheck({ grants, catalog, ledger, clock });
+    const employees = createEmployees({ store, clock });
+    const accessCheck = createAccessCheck({ grants, employees, catalog, ledger, clock });
     const tickets = createTickets({ store, clock });
 
     const oidc = config.auth.oidc
@@ -195,6 +198,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       catalog,
       accessCheck,
       tickets,
+      employees,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -224,6 +228,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       grants,
       accessCheck,
       tickets,
+      employees,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

@@ -4,6 +4,7 @@ import { CustosError, isCustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Catalog } from './catalog.js';
+import type { Employees } from './employees.js';
 import type { Grant, Grants, Operation } from './grants.js';
 
 export interface CheckInput {
@@ -79,11 +80,12 @@ export type AccessCheck = ReturnType<typeof createAccessCheck>;
  */
 export function createAccessCheck(deps: {
   grants: Pick<Grants, 'activeFor'>;
+  employees: Pick<Employees, 'conflict'>;
   catalog: Catalog;
   ledger: Pick<Ledger, 'append'>;
   clock: Clock;
 }) {
-  const { grants, catalog, ledger, clock } = deps;
+  const { grants, employees, catalog, ledger, clock } = deps;
 
   return {
     async check(input: CheckInput, caller: string): Promise<CheckResult> {
@@ -92,8 +94,11 @@ export function createAccessCheck(deps: {
       }
       const fields = catalog.resolve(input.fields).map((f) => f.name);
       let active: Grant[];
+      let conflict: Reason | undefined;
       try {
-        active = await grants.activeFor(input.actor, input.subject);
+        // Oneself, colleagues and one's managers are off limits whatever grants say.
+        conflict = await employees.conflict(input.actor, input.subject);
+        active = conflict ? [] : await grants.activeFor(input.actor, input.subject);
       } catch (error) {
         if (isCustosError(error)) throw error;
         throw new CustosError('store.unavailable', 'grants cannot be read; nothing is permitted');
@@ -101,7 +106,7 @@ export function createAccessCheck(deps: {
       const { grant, permitted } = bestGrant(active, fields, input.operation);
       const masked = fields.filter((f) => !permitted.includes(f));
       const decision = permitted.length > 0 ? 'permit' : 'deny';
-      const reasons = reasonsFor(active, grant, masked, input.operation);
+      const reasons = conflict ? [conflict] : reasonsFor(active, grant, masked, input.operation);
       const checkId = newId('chk', clock);
       const { index } = await ledger.append(
         {

@@ -12,6 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Catalog } from '../access/catalog.js';
 import type { AccessCheck } from '../access/check.js';
+import type { Employees } from '../access/employees.js';
 import type { Tickets } from '../access/tickets.js';
 import type { Logger } from '../core/logger.js';
 import type { ApiKeys } from '../identity/apikeys.js';
@@ -53,6 +54,7 @@ export interface ApiDeps {
   catalog: Catalog;
   accessCheck: AccessCheck;
   tickets: Tickets;
+  employees: Employees;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -146,6 +148,11 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   usersRoutes(app, { users: deps.users });
   apiKeysRoutes(app, { apiKeys: deps.apiKeys });
   ledgerRoutes(app, { ledger: deps.ledger });
-  accessRoutes(app, { catalog: deps.catalog, accessCheck: deps.accessCheck, tickets: deps.tickets });
+  accessRoutes(app, {
+    catalog: deps.catalog,
+    accessCheck: deps.accessCheck,
+    tickets: deps.tickets,
+    employees: deps.employees,
+  });
   return { app, routes };
 }

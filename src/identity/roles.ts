@@ -16,6 +16,8 @@ export const rolePermissions = {
     'metrics.read',
     'access.catalog.read',
     'access.tickets.read',
+    'access.employees.read',
+    'access.employees.write',
   ],
   analyst: ['session.self', 'access.catalog.read', 'access.tickets.read'],
   approver: ['session.self', 'access.catalog.read', 'access.tickets.read'],
@@ -27,6 +29,7 @@ export const rolePermissions = {
     'metrics.read',
     'access.catalog.read',
     'access.tickets.read',
+    'access.employees.read',
   ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.
@@ -36,6 +39,8 @@ export const rolePermissions = {
     'access.check',
     'access.tickets.read',
     'access.tickets.write',
+    'access.employees.read',
+    'access.employees.write',
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

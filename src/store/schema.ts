@@ -128,6 +128,17 @@ export interface AccessTicketsTable {
   closed_at: Millis | null;
 }
 
+export interface AccessEmployeesTable {
+  /** The engineer's Custos user id. */
+  user_id: string;
+  /** Their own account on the platform, if any. */
+  platform_user_id: string | null;
+  /** Their manager's Custos user id. */
+  manager_id: string | null;
+  team: string | null;
+  updated_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -139,6 +150,7 @@ export interface Database {
   access_grants: AccessGrantsTable;
   access_grant_subjects: AccessGrantSubjectsTable;
   access_tickets: AccessTicketsTable;
+  access_employees: AccessEmployeesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

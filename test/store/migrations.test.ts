@@ -119,6 +119,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     const sqliteTables = await logicalSchema(sqliteDb);
     const pgTables = await logicalSchema(pgDb, pgSchema);
     expect(Object.keys(sqliteTables)).toEqual([
+      'access_employees',
       'access_grant_subjects',
       'access_grants',
       'access_tickets',

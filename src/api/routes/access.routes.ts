@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Catalog } from '../../access/catalog.js';
 import type { AccessCheck } from '../../access/check.js';
+import type { Employees } from '../../access/employees.js';
 import { operations } from '../../access/grants.js';
 import { maxSubjectsPerTicket, type Tickets, ticketIdPattern } from '../../access/tickets.js';
+import { CustosError } from '../../core/errors.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
 import type { App } from '../types.js';
@@ -51,8 +53,67 @@ const ticketSchema = z.object({
 
 export function accessRoutes(
   app: App,
-  deps: { catalog: Catalog; accessCheck: AccessCheck; tickets: Pick<Tickets, 'post' | 'get'> },
+  deps: {
+    catalog: Catalog;
+    accessCheck: AccessCheck;
+    tickets: Pick<Tickets, 'post' | 'get'>;
+    employees: Pick<Employees, 'put' | 'get'>;
+  },
 ): void {
+  const userIdParam = z
+    .object({ userId: z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a usr_ id') })
+    .strict();
+  const employeeSchema = z.object({
+    userId: z.string(),
+    platformUserId: z.string().nullable(),
+    managerId: z.string().nullable(),
+    team: z.string().nullable(),
+  });
+
+  app.put(
+    '/v1/access/employees/:userId',
+    {
+      config: { access: { permission: 'access.employees.write' } },
+      schema: {
+        tags: ['access'],
+        summary: 'Record an engineer’s own platform account, manager and team (from the directory sync).',
+        params: userIdParam,
+        body: z
+          .object({
+            platformUserId: subjectId.nullable(),
+            managerId: z
+              .string()
+              .regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/)
+              .nullable(),
+            team: z.string().min(1).max(64).nullable(),
+          })
+          .strict(),
+        response: { 200: z.object({ employee: employeeSchema }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({
+      employee: await deps.employees.put({ userId: request.params.userId, ...request.body }),
+    }),
+  );
+
+  app.get(
+    '/v1/access/employees/:userId',
+    {
+      config: { access: { permission: 'access.employees.read' } },
+      schema: {
+        tags: ['access'],
+        summary: 'One engineer’s registry entry.',
+        params: userIdParam,
+        response: { 200: z.object({ employee: employeeSchema }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const employee = await deps.employees.get(request.params.userId);
+      if (!employee) throw new CustosError('resource.not_found', 'no such employee entry');
+      return { employee };
+    },
+  );
+
   app.put(
     '/v1/access/tickets/:id',
     {

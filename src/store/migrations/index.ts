@@ -3,6 +3,7 @@ import * as identityAndOutbox from './20261122001000_identity_and_outbox.js';
 import * as ledger from './20261122010000_ledger.js';
 import * as accessGrants from './20261122020000_access_grants.js';
 import * as accessTickets from './20261122021000_access_tickets.js';
+import * as accessEmployees from './20261122022000_access_employees.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '20261122010000_ledger': ledger,
   '20261122020000_access_grants': accessGrants,
   '20261122021000_access_tickets': accessTickets,
+  '20261122022000_access_employees': accessEmployees,
 };

@@ -1,0 +1,104 @@
+import type { Clock } from '../core/clock.js';
+import type { Reason } from '../core/decision.js';
+import { CustosError } from '../core/errors.js';
+import type { AccessEmployeesTable } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+
+export interface Employee {
+  userId: string;
+  platformUserId: string | null;
+  managerId: string | null;
+  team: string | null;
+}
+
+function toEmployee(row: AccessEmployeesTable): Employee {
+  return {
+    userId: row.user_id,
+    platformUserId: row.platform_user_id,
+    managerId: row.manager_id,
+    team: row.team,
+  };
+}
+
+// Manager chains are short; a cycle or an absurd depth in the registry stops the walk.
+const maxChainDepth = 16;
+
+export type Employees = ReturnType<typeof createEmployees>;
+
+/**
+ * The employee registry: engineer ↔ own platform account, manager, team. It lets Custos refuse
+ * lookups of oneself, of colleagues and of one's manager chain, whatever grants exist.
+ */
+export function createEmployees(deps: { store: Pick<Store, 'db'>; clock: Clock }) {
+  const { store, clock } = deps;
+
+  async function get(userId: string): Promise<Employee | undefined> {
+    const row = await store.db
+      .selectFrom('access_employees')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? toEmployee(row) : undefined;
+  }
+
+  return {
+    get,
+
+    /** Records or replaces one engineer's entry (posted by the HR or directory sync). */
+    async put(employee: Employee): Promise<Employee> {
+      if (employee.managerId === employee.userId) {
+        throw new CustosError('request.invalid', 'an engineer cannot manage themselves');
+      }
+      const row: AccessEmployeesTable = {
+        user_id: employee.userId,
+        platform_user_id: employee.platformUserId,
+        manager_id: employee.managerId,
+        team: employee.team,
+        updated_at: clock.now(),
+      };
+      const { user_id: _key, ...changes } = row;
+      await store.db
+        .insertInto('access_employees')
+        .values(row)
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(changes))
+        .execute();
+      return toEmployee(row);
+    },
+
+    /**
+     * Why `actorId` must not look at `subjectId` at all, or undefined: the subject is the actor's
+     * own account, a teammate's, or someone's in the actor's manager chain.
+     */
+    async conflict(actorId: string, subjectId: string): Promise<Reason | undefined> {
+      const actor = await get(actorId);
+      if (!actor) return undefined;
+      if (actor.platformUserId === subjectId) {
+        return { code: 'subject.self', message: 'Engineers may not look up their own account.' };
+      }
+      const owners = await store.db
+        .selectFrom('access_employees')
+        .selectAll()
+        .where('platform_user_id', '=', subjectId)
+        .execute();
+      if (owners.length === 0) return undefined;
+      const owner = toEmployee(owners[0] as AccessEmployeesTable);
+      if (actor.team !== null && owner.team === actor.team) {
+        return {
+          code: 'subject.colleague',
+          message: 'The subject is the account of a colleague on the same team.',
+        };
+      }
+      let manager = actor.managerId;
+      for (let depth = 0; manager && depth < maxChainDepth; depth++) {
+        if (manager === owner.userId) {
+          return {
+            code: 'subject.manager_chain',
+            message: 'The subject is the account of someone in your management chain.',
+          };
+        }
+        manager = (await get(manager))?.managerId ?? null;
+      }
+      return undefined;
+    },
+  };
+}
