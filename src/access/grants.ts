@@ -170,16 +170,5 @@ export function createGrants(deps: {
         .execute();
       return rows.map((row) => toGrant(row, [subjectId]));
     },
-
-    /** Grants in force now, across all actors (the standing-access gauge counts those without end). */
-    async countActive(): Promise<number> {
-      const row = await store.db
-        .selectFrom('access_grants')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', clock.now())
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
   };
 }

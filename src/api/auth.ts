@@ -40,11 +40,6 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** The id recorded as the actor of changes made by this principal. */
-export function actorId(principal: Principal): string {
-  return principal.id;
-}
-
 async function authenticate(
   request: FastifyRequest,
   deps: { sessions: Pick<Sessions, 'authenticate' | 'csrfMatches'>; apiKeys: Pick<ApiKeys, 'authenticate'> },

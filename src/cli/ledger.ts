@@ -58,7 +58,7 @@ export function registerLedger(program: Command, io: Io): Command {
         const { integrated } = custos.ledger.sizes();
         // A cache of its own, so the audit reads tiles from disk rather than trusting memory.
         const tiles = createTileCache(custos.ledger.blobs, 64);
-        const progress = progressReporter(io, 'audit');
+        const progress = progressReporter('audit', { minTotal: 4096 });
         const report = await auditLedger({
           store: custos.store,
           blobs: custos.ledger.blobs,

@@ -6,6 +6,7 @@ import { openSource } from '../ledger/source.js';
 import { verifyLog } from '../ledger/verify.js';
 import { type GlobalOptions, type Io, usageError } from './context.js';
 import { loadVerifierKey, loadVerifierKeys, readInput, repeatable } from './note.js';
+import { progressReporter } from './progress.js';
 
 // Below this many entries a verification takes well under a second: no bar needed.
 const progressThreshold = 4096;
@@ -47,29 +48,6 @@ function withPolicyOptions(command: Command): Command {
     )
     .option('--quorum <n>', 'how many of the --witness keys must have cosigned (default: all of them)')
     .option('--origin <origin>', 'the checkpoint origin to expect (default: the log key name)');
-}
-
-/** A one-line progress bar on standard error, drawn only on a terminal and at most every 100 ms. */
-function progressBar(stream: NodeJS.WriteStream = process.stderr) {
-  let drawn = 0;
-  let visible = false;
-  return {
-    update(done: number, total: number): void {
-      if (!stream.isTTY || total <= progressThreshold) return;
-      const now = Date.now();
-      if (now - drawn < 100 && done < total) return;
-      drawn = now;
-      visible = true;
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      stream.write(
-        `\rverifying [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} entries`,
-      );
-    },
-    finish(): void {
-      if (visible) stream.write('\n');
-    },
-  };
 }
 
 /** Prints the tlog-proof of entry `index` of the log at `location` (for `ledger prove --log`). */
@@ -124,14 +102,14 @@ export function registerLedgerVerify(ledger: Command, io: Io, { withProve = true
       >();
       const policy = await policyFrom(options);
       const previous = options.previous === undefined ? undefined : await readInput(io, options.previous);
-      const bar = progressBar();
+      const bar = progressReporter('verifying', { minTotal: progressThreshold });
       const result = await verifyLog(openSource(location), {
         ...policy,
         ...(previous === undefined ? {} : { previous }),
         ...(options.minSize === undefined ? {} : { minSize: parseCount(options.minSize, '--min-size') }),
         onProgress: bar.update,
       });
-      bar.finish();
+      bar.done();
       if (options.json) io.out(JSON.stringify(result));
       const [first] = result.errors;
       if (!result.ok || first !== undefined) {

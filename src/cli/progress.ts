@@ -1,19 +1,24 @@
-import type { Io } from './context.js';
-
 /**
- * A progress line on standard error for long jobs, redrawn at most every 200 ms, and only when
- * standard error is a terminal (logs and pipes stay clean).
+ * A one-line progress bar on standard error for long jobs, redrawn at most every 200 ms, and
+ * only when standard error is a terminal and the job is longer than `minTotal` (logs and pipes
+ * stay clean, short jobs stay quiet).
  */
-export function progressReporter(_io: Io, label: string, stream: NodeJS.WriteStream = process.stderr) {
+export function progressReporter(
+  label: string,
+  options: { minTotal?: number; stream?: NodeJS.WriteStream } = {},
+) {
+  const stream = options.stream ?? process.stderr;
+  const minTotal = options.minTotal ?? 0;
   const started = Date.now();
   let last = 0;
-  const enabled = Boolean(stream.isTTY);
+  let visible = false;
   return {
     update(done: number, total: number): void {
-      if (!enabled) return;
+      if (!stream.isTTY || total <= minTotal) return;
       const now = Date.now();
       if (now - last < 200 && done < total) return;
       last = now;
+      visible = true;
       const fraction = total > 0 ? done / total : 1;
       const width = 30;
       const bar = '#'.repeat(Math.round(fraction * width)).padEnd(width, '.');
@@ -21,7 +26,7 @@ export function progressReporter(_io: Io, label: string, stream: NodeJS.WriteStr
       stream.write(`\r${label} [${bar}] ${done}/${total} ${Math.round(rate)}/s`);
     },
     done(): void {
-      if (enabled) stream.write('\n');
+      if (visible) stream.write('\n');
     },
   };
 }

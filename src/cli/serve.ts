@@ -50,6 +50,13 @@ export function registerServe(program: Command, io: Io): void {
       const password = await ensureFirstAdmin(custos);
       const address = await custos.api.app.listen({ host: config.server.host, port: config.server.port });
       custos.dispatcher.start();
+      // Ended sessions are kept a day for investigation, then deleted; hourly is often enough.
+      const pruning = setInterval(() => {
+        custos.sessions
+          .prune()
+          .catch((error: unknown) => logger.error({ err: error }, 'session pruning failed'));
+      }, 3_600_000);
+      pruning.unref();
       if (password) printCredentials(io, 'admin', password);
       io.out(`  Custos is listening on ${address}`);
       io.out(`  Console and API reference: ${address}/docs   Health: ${address}/healthz`);

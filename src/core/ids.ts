@@ -4,8 +4,8 @@ import type { Clock } from './clock.js';
 // Crockford's base32: no I, L, O, U, so ids survive being read aloud and typed.
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-export const idPrefixes = ['usr', 'ses', 'key', 'obx', 'evt'] as const;
-export type IdPrefix = (typeof idPrefixes)[number] | (string & {});
+/** Three lowercase letters naming the kind: usr, ses, key, obx, evt, grt, chk, … */
+export type IdPrefix = string;
 
 function encodeTime(ms: number): string {
   let out = '';

@@ -272,6 +272,20 @@ describe.each(backends)('identity on %s', (backend) => {
       expect(found.user).toMatchObject({ id: user.id, username: 'alice' });
     });
 
+    it('prunes sessions that ended more than a day ago and keeps the rest', async () => {
+      const user = await addUser(custos, 'alice', ['engineer']);
+      const revoked = await custos.sessions.create(user.id, client);
+      await custos.sessions.revoke(revoked.session.id);
+      const live = await custos.sessions.create(user.id, client);
+      // The live one ends at its 2-hour lifetime; a day after that, both are gone.
+      clock.advance(26 * 60 * minute + 1);
+      const fresh = await custos.sessions.create(user.id, client);
+      expect(await custos.sessions.prune()).toBe(2);
+      const left = await custos.store.db.selectFrom('sessions').select('id').execute();
+      expect(left.map((r) => r.id)).toEqual([fresh.session.id]);
+      expect(live.session.id).not.toBe(fresh.session.id);
+    });
+
     it('stores only hashes of the session and CSRF tokens', async () => {
       const user = await addUser(custos, 'alice', ['engineer']);
       const { token, csrfToken, session } = await custos.sessions.create(user.id, client);
