@@ -22,6 +22,9 @@ import {
 
 export const checkpointPath = 'checkpoint';
 
+// Tile and bundle files written at once during one integration step, at most.
+const maxConcurrentWrites = 64;
+
 export interface IntegratorOptions {
   origin: string;
   signer: SignerKey;
@@ -124,20 +127,30 @@ export function createIntegrator(deps: {
     return { range, partialEntries, partialTiles, checkpoint: text, publishedSize: size };
   }
 
-  async function writeTile(level: number, index: number, hashes: Uint8Array[]): Promise<void> {
-    const data = concat(hashes);
-    await blobs.write(tilePath(level, index, hashes.length), data);
-    tiles.put(level, index, hashes.length, data);
-  }
-
   /** Integrates `entries` (which start at the current size) and publishes their checkpoint. */
   async function integrate(entries: SequencedEntry[]): Promise<void> {
     const oldSize = edge.range.size;
     const touched = new Set<number>();
+    // Files are written concurrently, a bounded number at a time: one await per file would give
+    // the event loop away hundreds of times per step, and the sequencer runs on the same loop.
+    let writes: Promise<void>[] = [];
+    const write = async (path: string, data: Uint8Array) => {
+      writes.push(blobs.write(path, data));
+      if (writes.length >= maxConcurrentWrites) {
+        const batch = writes;
+        writes = [];
+        await Promise.all(batch);
+      }
+    };
+    const writeTile = async (level: number, index: number, hashes: Uint8Array[]) => {
+      const data = concat(hashes);
+      tiles.put(level, index, hashes.length, data);
+      await write(tilePath(level, index, hashes.length), data);
+    };
     for (const { entry, leafHash } of entries) {
       edge.partialEntries.push(entry);
       if (edge.partialEntries.length === TILE_WIDTH) {
-        await blobs.write(
+        await write(
           entriesPath(Math.floor(edge.range.size / TILE_WIDTH)),
           encodeEntryBundle(edge.partialEntries),
         );
@@ -165,11 +178,12 @@ export function createIntegrator(deps: {
       }
     }
     if (edge.partialEntries.length > 0) {
-      await blobs.write(
+      await write(
         entriesPath(Math.floor(size / TILE_WIDTH), edge.partialEntries.length),
         encodeEntryBundle(edge.partialEntries),
       );
     }
+    await Promise.all(writes);
     await blobs.sync();
     const body = formatCheckpoint({ origin: options.origin, size, root: edge.range.root() });
     let note = signNote(body, [options.signer]);

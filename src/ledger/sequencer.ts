@@ -178,7 +178,10 @@ export function createSequencer(deps: {
     queue = queue.slice(group.length);
     committing = commit(group).finally(() => {
       committing = undefined;
-      pump();
+      // The next group starts from the event loop, not from this promise chain: callers resume
+      // as microtasks, so chaining commits directly would starve timers and I/O (the integrator,
+      // HTTP requests) for as long as appends keep coming.
+      setImmediate(pump);
     });
   }
 

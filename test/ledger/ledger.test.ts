@@ -38,6 +38,26 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
     expect(ledger.sizes()).toEqual({ sequenced: 700, integrated: 700 });
   });
 
+  it('keeps integrating while callers append without pause (commits yield to the event loop)', async () => {
+    // Each caller appends again as soon as its previous append resolves, as a busy service does.
+    // Were group commits chained through promises alone, no checkpoint would be published until
+    // the callers stopped.
+    let stop = false;
+    let appended = 0;
+    const callers = Array.from({ length: 32 }, async (_, c) => {
+      for (let i = 0; !stop; i++) {
+        await ledger.append({ type: 'test.event', id: `evt_${c}_${i}`, body: { c, i } });
+        appended++;
+      }
+    });
+    await ledger.awaitIntegration(999, 60_000).finally(() => {
+      stop = true;
+    });
+    await Promise.all(callers);
+    expect(ledger.sizes().integrated).toBeGreaterThanOrEqual(1000);
+    expect(appended).toBeGreaterThan(ledger.sizes().integrated - 1);
+  });
+
   it('proves a logged record against the checkpoint, and the proof fails for another record', async () => {
     await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
