@@ -3,6 +3,9 @@ import { type Catalog, createCatalog, defaultCatalog } from './access/catalog.js
 import { type AccessCheck, createAccessCheck } from './access/check.js';
 import { createEmployees, type Employees } from './access/employees.js';
 import { createGrants, type Grants } from './access/grants.js';
+import { type ApprovalPolicy, loadApprovalPolicy } from './access/policy.js';
+import { createProtectedSubjects, type ProtectedSubjects } from './access/protected.js';
+import { type AccessRequests, createAccessRequests } from './access/requests.js';
 import { createTickets, type Tickets } from './access/tickets.js';
 import { type Api, buildApi } from './api/server.js';
 import { createMemoryBus } from './bus/memory.js';
@@ -50,6 +53,9 @@ export interface Custos {
   accessCheck: AccessCheck;
   tickets: Tickets;
   employees: Employees;
+  protectedSubjects: ProtectedSubjects;
+  accessRequests: AccessRequests;
+  approvalPolicy: ApprovalPolicy;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -66,6 +72,8 @@ export interface CreateCustosOptions {
 export async function createCustos(config: Config, options: CreateCustosOptions = {}): Promise<Custos> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log);
+  // Policies load and validate first: a typo in one fails start-up before anything is opened.
+  const approvalPolicy = loadApprovalPolicy(config.access.policyDir);
   const store = await openStore({
     databaseUrl: config.database.url,
     dataDir: config.dataDir,
@@ -181,6 +189,21 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const employees = createEmployees({ store, clock });
     const accessCheck = createAccessCheck({ grants, employees, catalog, ledger, clock });
     const tickets = createTickets({ store, clock });
+    const protectedSubjects = createProtectedSubjects({ store, clock });
+    const accessRequests = createAccessRequests({
+      store,
+      clock,
+      logger,
+      catalog,
+      grants,
+      tickets,
+      employees,
+      protectedSubjects,
+      policy: approvalPolicy,
+      ledger,
+      outbox,
+      options: { pendingTtlMs: config.access.requestTtl },
+    });
 
     const oidc = config.auth.oidc
       ? createOidc({ settings: config.auth.oidc, store, clock, logger, outbox, sessions })
@@ -199,6 +222,10 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       accessCheck,
       tickets,
       employees,
+      grants,
+      protectedSubjects,
+      accessRequests,
+      approvalPolicy,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -229,6 +256,9 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       accessCheck,
       tickets,
       employees,
+      protectedSubjects,
+      accessRequests,
+      approvalPolicy,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

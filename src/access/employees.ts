@@ -65,6 +65,17 @@ export function createEmployees(deps: { store: Pick<Store, 'db'>; clock: Clock }
       return toEmployee(row);
     },
 
+    /** The Custos user ids above this engineer in the management chain, nearest first. */
+    async managersOf(userId: string): Promise<string[]> {
+      const chain: string[] = [];
+      let manager = (await get(userId))?.managerId ?? null;
+      for (let depth = 0; manager && depth < maxChainDepth && !chain.includes(manager); depth++) {
+        chain.push(manager);
+        manager = (await get(manager))?.managerId ?? null;
+      }
+      return chain;
+    },
+
     /**
      * Why `actorId` must not look at `subjectId` at all, or undefined: the subject is the actor's
      * own account, a teammate's, or someone's in the actor's manager chain.

@@ -1,7 +1,8 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { AccessGrantsTable } from '../store/schema.js';
+import type { AccessGrantsTable, Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Catalog, Tier } from './catalog.js';
 
@@ -36,6 +37,8 @@ export interface Grant {
   fields: string[];
   operations: Operation[];
   source: 'approval' | 'break_glass';
+  /** The access request it was issued for; null for break-glass. */
+  requestId: string | null;
   startsAt: number;
   expiresAt: number;
   revokedAt: number | null;
@@ -50,6 +53,44 @@ export interface IssueGrantInput {
   operations: Operation[];
   durationMs: number;
   source: Grant['source'];
+  requestId?: string | null;
+}
+
+/** A scope checked against the catalog and the caps, with its highest sensitivity tier. */
+export interface Scope {
+  subjects: string[];
+  fields: string[];
+  operations: Operation[];
+  tier: Tier;
+}
+
+/**
+ * Checks what a grant or a request would cover: 1 to 100 distinct subjects, known field
+ * classes, known operations, and a duration within its tier's cap.
+ */
+export function checkScope(
+  catalog: Catalog,
+  input: { subjects: string[]; fields: string[]; operations: string[]; durationMs: number },
+): Scope {
+  const subjects = [...new Set(input.subjects)];
+  if (subjects.length === 0 || subjects.length > maxSubjectsPerGrant) {
+    throw new CustosError('request.invalid', `a grant names 1 to ${maxSubjectsPerGrant} subjects`);
+  }
+  const fields = catalog.resolve(input.fields);
+  if (fields.length === 0)
+    throw new CustosError('request.invalid', 'a grant covers at least one field class');
+  const ops = [...new Set(input.operations)];
+  if (ops.length === 0 || ops.some((op) => !(operations as readonly string[]).includes(op))) {
+    throw new CustosError('request.invalid', `operations are among: ${operations.join(', ')}`);
+  }
+  const tier = Math.max(...fields.map((f) => f.tier)) as Tier;
+  if (!(input.durationMs > 0) || input.durationMs > maxDurationByTier[tier]) {
+    throw new CustosError(
+      'request.invalid',
+      `a tier ${tier} grant lasts at most ${maxDurationByTier[tier] / 3_600_000} h`,
+    );
+  }
+  return { subjects, fields: fields.map((f) => f.name), operations: ops as Operation[], tier };
 }
 
 type GrantRow = AccessGrantsTable;
@@ -64,6 +105,7 @@ function toGrant(row: GrantRow, subjects: string[]): Grant {
     fields: JSON.parse(row.fields) as string[],
     operations: JSON.parse(row.operations) as Operation[],
     source: row.source as Grant['source'],
+    requestId: row.request_id,
     startsAt: row.starts_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
@@ -84,33 +126,17 @@ export function createGrants(deps: {
   const { store, clock, catalog } = deps;
 
   return {
-    async issue(input: IssueGrantInput): Promise<Grant> {
-      const subjects = [...new Set(input.subjects)];
-      if (subjects.length === 0 || subjects.length > maxSubjectsPerGrant) {
-        throw new CustosError('request.invalid', `a grant names 1 to ${maxSubjectsPerGrant} subjects`);
-      }
-      const fields = catalog.resolve(input.fields);
-      if (fields.length === 0)
-        throw new CustosError('request.invalid', 'a grant covers at least one field class');
-      const ops = [...new Set(input.operations)];
-      if (ops.length === 0 || ops.some((op) => !(operations as readonly string[]).includes(op))) {
-        throw new CustosError('request.invalid', `operations are among: ${operations.join(', ')}`);
-      }
-      const tier = Math.max(...fields.map((f) => f.tier)) as Tier;
-      if (!(input.durationMs > 0) || input.durationMs > maxDurationByTier[tier]) {
-        throw new CustosError(
-          'request.invalid',
-          `a tier ${tier} grant lasts at most ${maxDurationByTier[tier] / 3_600_000} h`,
-        );
-      }
+    /** Issues a grant; pass `tx` to make it part of the caller's transaction. */
+    async issue(input: IssueGrantInput, tx?: Transaction<Database>): Promise<Grant> {
+      const scope = checkScope(catalog, input);
       const now = clock.now();
       const row: GrantRow = {
         id: newId('grt', clock),
         actor_id: input.actorId,
         purpose: input.purpose,
         ticket_id: input.ticketId,
-        fields: JSON.stringify(fields.map((f) => f.name)),
-        operations: JSON.stringify(ops),
+        fields: JSON.stringify(scope.fields),
+        operations: JSON.stringify(scope.operations),
         source: input.source,
         starts_at: now,
         expires_at: now + input.durationMs,
@@ -118,13 +144,14 @@ export function createGrants(deps: {
         revoked_by: null,
         revoke_reason: null,
         created_at: now,
+        request_id: input.requestId ?? null,
       };
-      await store.transaction(async (tx) => {
-        await tx.insertInto('access_grants').values(row).execute();
-        await tx
+      const write = async (t: Transaction<Database>) => {
+        await t.insertInto('access_grants').values(row).execute();
+        await t
           .insertInto('access_grant_subjects')
           .values(
-            subjects.map((subject) => ({
+            scope.subjects.map((subject) => ({
               grant_id: row.id,
               actor_id: row.actor_id,
               subject_id: subject,
@@ -132,8 +159,30 @@ export function createGrants(deps: {
             })),
           )
           .execute();
-      });
-      return toGrant(row, subjects);
+      };
+      if (tx) await write(tx);
+      else await store.transaction(write);
+      return toGrant(row, scope.subjects);
+    },
+
+    /** One grant with all its subjects. */
+    async get(id: string): Promise<Grant> {
+      const row = await store.db
+        .selectFrom('access_grants')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw new CustosError('resource.not_found', 'no such grant');
+      const subjects = await store.db
+        .selectFrom('access_grant_subjects')
+        .select('subject_id')
+        .where('grant_id', '=', id)
+        .orderBy('subject_id')
+        .execute();
+      return toGrant(
+        row,
+        subjects.map((s) => s.subject_id),
+      );
     },
 
     /** Revokes a grant; `by` is who or what revoked it (a user id, `ticket:<id>`, `review:<id>`). */
@@ -152,6 +201,37 @@ export function createGrants(deps: {
           .executeTakeFirst();
         if (!exists) throw new CustosError('resource.not_found', 'no such grant');
       }
+    },
+
+    /** Grants newest first, optionally one actor's and only those in force. */
+    async list(filter: { actorId?: string; active?: boolean; limit?: number }): Promise<Grant[]> {
+      const now = clock.now();
+      let query = store.db.selectFrom('access_grants').selectAll();
+      if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+      if (filter.active) query = query.where('revoked_at', 'is', null).where('expires_at', '>', now);
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(Math.min(filter.limit ?? 50, 200))
+        .execute();
+      const subjects = rows.length
+        ? await store.db
+            .selectFrom('access_grant_subjects')
+            .select(['grant_id', 'subject_id'])
+            .where(
+              'grant_id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .orderBy('subject_id')
+            .execute()
+        : [];
+      return rows.map((row) =>
+        toGrant(
+          row,
+          subjects.filter((s) => s.grant_id === row.id).map((s) => s.subject_id),
+        ),
+      );
     },
 
     /** The grants in force now for this actor over this subject, newest first. */

@@ -12,6 +12,8 @@ export interface Ticket {
   status: 'open' | 'closed';
   assigneeId: string | null;
   subjects: string[];
+  /** The platform user who filed the ticket, when the source system says. */
+  reporterId: string | null;
   postedBy: string;
   createdAt: number;
   updatedAt: number;
@@ -24,6 +26,7 @@ export interface PostTicketInput {
   status: 'open' | 'closed';
   assigneeId: string | null;
   subjects: string[];
+  reporterId?: string | null;
 }
 
 function toTicket(row: AccessTicketsTable): Ticket {
@@ -33,6 +36,7 @@ function toTicket(row: AccessTicketsTable): Ticket {
     status: row.status as Ticket['status'],
     assigneeId: row.assignee_id,
     subjects: JSON.parse(row.subjects) as string[],
+    reporterId: row.reporter_id,
     postedBy: row.posted_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -76,6 +80,7 @@ export function createTickets(deps: { store: Pick<Store, 'db' | 'transaction'>; 
           created_at: existing?.created_at ?? now,
           updated_at: now,
           closed_at: closing ? (existing?.closed_at ?? now) : null,
+          reporter_id: input.reporterId ?? null,
         };
         if (existing) {
           const { id: _id, created_at: _created, ...changes } = row;

@@ -10,8 +10,12 @@ export type Principal =
   | { kind: 'user'; id: string; username: string; roles: Role[]; sessionId: string }
   | { kind: 'apikey'; id: string; name: string; roles: Role[]; scopes: string[] };
 
-/** Every route declares who may call it; a route without a declaration refuses to register. */
-export type Access = { public: true } | { permission: Permission };
+/**
+ * Every route declares who may call it; a route without a declaration refuses to register.
+ * `people: true` keeps a route to console users: access requests, approvals and grant
+ * revocations are acts of named people, never of an API key.
+ */
+export type Access = { public: true } | { permission: Permission; people?: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -70,8 +74,12 @@ function authorize(access: Access, principal: Principal | undefined): void {
   if (!principal) throw new CustosError('auth.required');
   const allowed =
     rolesAllow(principal.roles, access.permission) &&
-    (principal.kind === 'user' || scopeAllows(principal.scopes, access.permission));
-  if (!allowed) throw new CustosError('auth.forbidden', undefined, { permission: access.permission });
+    (principal.kind === 'user' || (!access.people && scopeAllows(principal.scopes, access.permission)));
+  if (!allowed) {
+    const message =
+      access.people && principal.kind !== 'user' ? 'Only a person signed in may do this.' : undefined;
+    throw new CustosError('auth.forbidden', message, { permission: access.permission });
+  }
 }
 
 /**

@@ -13,6 +13,10 @@ import {
 import type { Catalog } from '../access/catalog.js';
 import type { AccessCheck } from '../access/check.js';
 import type { Employees } from '../access/employees.js';
+import type { Grants } from '../access/grants.js';
+import type { ApprovalPolicy } from '../access/policy.js';
+import type { ProtectedSubjects } from '../access/protected.js';
+import type { AccessRequests } from '../access/requests.js';
 import type { Tickets } from '../access/tickets.js';
 import type { Logger } from '../core/logger.js';
 import type { ApiKeys } from '../identity/apikeys.js';
@@ -30,6 +34,7 @@ import { accessRoutes } from './routes/access.routes.js';
 import { apiKeysRoutes } from './routes/apikeys.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
+import { requestsRoutes } from './routes/requests.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { usersRoutes } from './routes/users.routes.js';
 import type { App } from './types.js';
@@ -55,6 +60,10 @@ export interface ApiDeps {
   accessCheck: AccessCheck;
   tickets: Tickets;
   employees: Employees;
+  grants: Grants;
+  protectedSubjects: ProtectedSubjects;
+  accessRequests: AccessRequests;
+  approvalPolicy: ApprovalPolicy;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -153,6 +162,12 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     accessCheck: deps.accessCheck,
     tickets: deps.tickets,
     employees: deps.employees,
+  });
+  requestsRoutes(app, {
+    accessRequests: deps.accessRequests,
+    grants: deps.grants,
+    protectedSubjects: deps.protectedSubjects,
+    approvalPolicy: deps.approvalPolicy,
   });
   return { app, routes };
 }

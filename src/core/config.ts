@@ -219,6 +219,16 @@ export const configSchema = z
           .max(500)
           .optional()
           .describe('The data catalog; the built-in messaging-platform catalog when unset.'),
+        policyDir: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Folder of Cedar approval policies (schema.cedarschema and *.cedar); the shipped policies/access when unset.',
+          ),
+        requestTtl: duration('7d').describe(
+          'How long an access request may wait for approval before it lapses.',
+        ),
       })
       .strict()
       .prefault({}),

@@ -19,6 +19,7 @@ export const errorCodes = {
   'resource.not_found': { status: 404, message: 'The resource does not exist.' },
   'resource.conflict': { status: 409, message: 'The resource conflicts with an existing one.' },
   'action.not_allowed': { status: 409, message: 'The action is not allowed in the current state.' },
+  'access.denied': { status: 403, message: 'The access policy does not allow this.' },
   'config.invalid': { status: 500, message: 'The configuration is not valid.' },
   'store.unavailable': { status: 503, message: 'The store is not reachable.' },
   internal: { status: 500, message: 'An internal error occurred.' },

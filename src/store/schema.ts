@@ -105,6 +105,8 @@ export interface AccessGrantsTable {
   revoked_by: string | null;
   revoke_reason: string | null;
   created_at: Millis;
+  /** The access request this grant was issued for; null for break-glass. */
+  request_id: string | null;
 }
 
 export interface AccessGrantSubjectsTable {
@@ -126,6 +128,8 @@ export interface AccessTicketsTable {
   created_at: Millis;
   updated_at: Millis;
   closed_at: Millis | null;
+  /** The platform user who filed the ticket, when the source system says. */
+  reporter_id: string | null;
 }
 
 export interface AccessEmployeesTable {
@@ -137,6 +141,53 @@ export interface AccessEmployeesTable {
   manager_id: string | null;
   team: string | null;
   updated_at: Millis;
+}
+
+export interface AccessRequestsTable {
+  id: string;
+  requester_id: string;
+  purpose: string;
+  ticket_id: string;
+  /** JSON arrays. */
+  subjects: string;
+  fields: string;
+  operations: string;
+  duration_ms: number;
+  justification: string;
+  /** Highest sensitivity tier among the fields. */
+  tier: number;
+  /** 1 when a subject was on the protected list at request time. */
+  protected_subjects: number;
+  /** `pending`, `approved`, `rejected`, `cancelled` or `expired`. */
+  status: string;
+  /** JSON: the latest policy decision, with the policies that determined it. */
+  decision: string;
+  grant_id: string | null;
+  created_at: Millis;
+  decided_at: Millis | null;
+  /** A pending request lapses at this time. */
+  expires_at: Millis;
+}
+
+export interface AccessApprovalsTable {
+  request_id: string;
+  approver_id: string;
+  /** `approve` or `reject`. */
+  decision: string;
+  comment: string;
+  /** 1 when the approver held the analyst (security) role. */
+  security: number;
+  /** 1 when the approver is in the requester's management chain. */
+  management: number;
+  created_at: Millis;
+}
+
+export interface AccessProtectedSubjectsTable {
+  subject_id: string;
+  /** `public_figure`, `journalist`, `executive`, `at_risk` or `other`. */
+  category: string;
+  added_by: string;
+  created_at: Millis;
 }
 
 export interface Database {
@@ -151,6 +202,9 @@ export interface Database {
   access_grant_subjects: AccessGrantSubjectsTable;
   access_tickets: AccessTicketsTable;
   access_employees: AccessEmployeesTable;
+  access_requests: AccessRequestsTable;
+  access_approvals: AccessApprovalsTable;
+  access_protected_subjects: AccessProtectedSubjectsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -16,15 +16,20 @@ function concreteUrl(route: DeclaredRoute): string {
     .replace('*', 'index.html');
 }
 
-function expectedAllowed(route: DeclaredRoute, roles: Role[]): boolean {
-  return 'public' in route.access || rolesAllow(roles, route.access.permission);
+function expectedAllowed(route: DeclaredRoute, roles: Role[], person: boolean): boolean {
+  if ('public' in route.access) return true;
+  return rolesAllow(roles, route.access.permission) && (person || !route.access.people);
 }
 
 describe('role enforcement on every route', () => {
   let t: TestCustos;
   // Headers per principal: a console session for each user role, an API key for every role.
-  const principals: Array<{ label: string; roles: Role[]; headers: () => Promise<Record<string, string>> }> =
-    [];
+  const principals: Array<{
+    label: string;
+    roles: Role[];
+    person: boolean;
+    headers: () => Promise<Record<string, string>>;
+  }> = [];
 
   beforeAll(async () => {
     t = await createTestCustos('sqlite');
@@ -35,6 +40,7 @@ describe('role enforcement on every route', () => {
         principals.push({
           label: `user with role ${role}`,
           roles: [role],
+          person: true,
           // A fresh session per request, so a logout call cannot spoil the next one.
           headers: async () => {
             const created = await custos.sessions.create(user.id, { ip: '127.0.0.1', userAgent: 'test' });
@@ -50,6 +56,7 @@ describe('role enforcement on every route', () => {
       principals.push({
         label: `API key with role ${role}`,
         roles: [role],
+        person: false,
         headers: async () => ({ authorization: `Bearer ${token}` }),
       });
     }
@@ -91,7 +98,7 @@ describe('role enforcement on every route', () => {
           headers: await principal.headers(),
         });
         const where = `${principal.label}: ${route.method} ${route.url} -> ${response.statusCode} ${response.body.slice(0, 120)}`;
-        if (expectedAllowed(route, principal.roles)) {
+        if (expectedAllowed(route, principal.roles, principal.person)) {
           expect([401, 403], where).not.toContain(response.statusCode);
         } else {
           expect(response.statusCode, where).toBe(403);

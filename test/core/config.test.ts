@@ -305,6 +305,7 @@ describe('configKeys', () => {
         'ledger.keyFile': '/srv/custos/keys/ledger.skey',
         'ledger.witnessQuorum': 1,
         'access.catalog': [{ name: 'identity.phone', tier: 3, description: 'Phone number.' }],
+        'access.policyDir': '/srv/custos/policies',
         'auth.oidc': {
           issuer: 'https://idp.example',
           clientId: 'custos',

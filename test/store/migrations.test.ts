@@ -119,9 +119,12 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     const sqliteTables = await logicalSchema(sqliteDb);
     const pgTables = await logicalSchema(pgDb, pgSchema);
     expect(Object.keys(sqliteTables)).toEqual([
+      'access_approvals',
       'access_employees',
       'access_grant_subjects',
       'access_grants',
+      'access_protected_subjects',
+      'access_requests',
       'access_tickets',
       'api_keys',
       'ledger_entries',

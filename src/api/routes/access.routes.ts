@@ -45,6 +45,7 @@ const ticketSchema = z.object({
   status: z.enum(['open', 'closed']),
   assigneeId: z.string().nullable(),
   subjects: z.array(z.string()),
+  reporterId: z.string().nullable(),
   postedBy: z.string(),
   createdAt: z.number(),
   updatedAt: z.number(),
@@ -131,6 +132,10 @@ export function accessRoutes(
               .regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/)
               .nullable(),
             subjects: z.array(subjectId).max(maxSubjectsPerTicket),
+            reporterId: subjectId
+              .nullable()
+              .optional()
+              .describe('The platform user who filed the ticket, if the source system knows.'),
           })
           .strict(),
         response: {

@@ -1,0 +1,167 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { CustosError } from '../core/errors.js';
+
+/** The policies shipped with Custos, beside `src/` and `dist/` at the package root. */
+export const defaultPolicyDir = fileURLToPath(new URL('../../policies/access/', import.meta.url));
+
+export const approvalActions = ['autoApprove', 'approve', 'grant'] as const;
+export type ApprovalAction = (typeof approvalActions)[number];
+
+/** What the policies know of a request (see policies/access/schema.cedarschema). */
+export interface RequestFacts {
+  purpose: string;
+  tier: number;
+  fields: string[];
+  operations: string[];
+  subjectCount: number;
+  durationSeconds: number;
+  protectedSubjects: boolean;
+  ticketFiledBySubject: boolean;
+}
+
+export interface ApprovalContexts {
+  autoApprove: Record<string, never>;
+  approve: { isRequester: boolean; isSubject: boolean; inRequesterManagementChain: boolean };
+  grant: { approvals: number; securityApprovals: number; managementApprovals: number };
+}
+
+/** A policy that decided, with the sentence its author wrote for it. */
+export interface AppliedPolicy {
+  id: string;
+  effect: 'permit' | 'forbid';
+  reason: string;
+}
+
+export interface PolicyDecision {
+  allowed: boolean;
+  /** The policies that determined the answer: the permits when allowed, the forbids when not. */
+  policies: AppliedPolicy[];
+}
+
+interface LoadedPolicy {
+  id: string;
+  effect: 'permit' | 'forbid';
+  reason: string;
+  file: string;
+}
+
+export type ApprovalPolicy = ReturnType<typeof loadApprovalPolicy>;
+
+let loads = 0;
+
+function messages(errors: readonly { message: string }[]): string {
+  return errors.map((e) => e.message).join('; ');
+}
+
+/**
+ * Loads the approval policies of a folder (`schema.cedarschema` and every `*.cedar` file) and
+ * validates them against the schema, so a typo fails at start-up rather than at the first
+ * request. Each policy must carry a unique `@id` and a `@reason`.
+ */
+export function loadApprovalPolicy(dir: string = defaultPolicyDir) {
+  const fail = (message: string) =>
+    new CustosError('config.invalid', `approval policies in ${dir}: ${message}`);
+  let schema: string;
+  let files: string[];
+  try {
+    schema = readFileSync(join(dir, 'schema.cedarschema'), 'utf8');
+    files = readdirSync(dir)
+      .filter((name) => name.endsWith('.cedar'))
+      .sort();
+  } catch (error) {
+    throw fail((error as Error).message);
+  }
+  if (files.length === 0) throw fail('no .cedar files');
+
+  const staticPolicies: Record<string, string> = {};
+  const loaded = new Map<string, LoadedPolicy>();
+  for (const file of files) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const parts = cedar.policySetTextToParts(text);
+    if (parts.type === 'failure') throw fail(`${file}: ${messages(parts.errors)}`);
+    if (parts.policy_templates.length) throw fail(`${file}: templates are not supported`);
+    for (const policy of parts.policies) {
+      const json = cedar.policyToJson(policy);
+      if (json.type === 'failure') throw fail(`${file}: ${messages(json.errors)}`);
+      const id = json.json.annotations?.id;
+      const reason = json.json.annotations?.reason;
+      if (!id || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) {
+        throw fail(`${file}: every policy needs an @id of lower-case letters, digits and dashes`);
+      }
+      if (!reason) throw fail(`${file}: policy ${id} has no @reason`);
+      const previous = loaded.get(id);
+      if (previous) throw fail(`${file}: policy id ${id} is also used in ${previous.file}`);
+      loaded.set(id, { id, effect: json.json.effect, reason, file });
+      staticPolicies[id] = policy;
+    }
+  }
+
+  const validation = cedar.validate({ schema, policies: { staticPolicies } });
+  if (validation.type === 'failure') throw fail(messages(validation.errors));
+  if (validation.validationErrors.length) {
+    throw fail(
+      validation.validationErrors
+        .map((e) => `${loaded.get(e.policyId)?.file ?? '?'}: policy ${e.policyId}: ${e.error.message}`)
+        .join('; '),
+    );
+  }
+
+  // The WebAssembly engine keeps parsed sets by name; a name per load keeps reloads apart.
+  const name = `custos-approval-${++loads}`;
+  const parsed = cedar.preparsePolicySet(name, { staticPolicies });
+  if (parsed.type === 'failure') throw fail(messages(parsed.errors));
+  const schemaParsed = cedar.preparseSchema(name, schema);
+  if (schemaParsed.type === 'failure') throw fail(messages(schemaParsed.errors));
+
+  return {
+    dir,
+    /** Every policy in force, for `GET /v1/access/policies` and the docs. */
+    policies(): LoadedPolicy[] {
+      return [...loaded.values()];
+    },
+
+    evaluate<A extends ApprovalAction>(
+      action: A,
+      principal: { id: string; roles: readonly string[] },
+      request: { id: string; facts: RequestFacts },
+      context: ApprovalContexts[A],
+    ): PolicyDecision {
+      const principalUid = { type: 'Custos::User', id: principal.id };
+      const resourceUid = { type: 'Custos::Request', id: request.id };
+      const answer = cedar.statefulIsAuthorized({
+        principal: principalUid,
+        action: { type: 'Custos::Action', id: action },
+        resource: resourceUid,
+        context: context as cedar.Context,
+        preparsedPolicySetId: name,
+        preparsedSchemaName: name,
+        validateRequest: true,
+        entities: [
+          { uid: principalUid, attrs: { roles: [...principal.roles] }, parents: [] },
+          { uid: resourceUid, attrs: { ...request.facts }, parents: [] },
+        ],
+      });
+      if (answer.type === 'failure') {
+        // A request the schema rejects is our bug, not the caller's: refuse, never allow.
+        throw new CustosError('internal', `approval policy evaluation failed: ${messages(answer.errors)}`);
+      }
+      const { decision, diagnostics } = answer.response;
+      if (diagnostics.errors.length) {
+        throw new CustosError(
+          'internal',
+          `approval policy evaluation failed: ${diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ')}`,
+        );
+      }
+      return {
+        allowed: decision === 'allow',
+        policies: diagnostics.reason.map((id) => {
+          const policy = loaded.get(id) as LoadedPolicy;
+          return { id, effect: policy.effect, reason: policy.reason };
+        }),
+      };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Clock } from '../core/clock.js';
+import { CustosError } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+
+export const protectedCategories = ['public_figure', 'journalist', 'executive', 'at_risk', 'other'] as const;
+export type ProtectedCategory = (typeof protectedCategories)[number];
+
+export interface ProtectedSubject {
+  subjectId: string;
+  category: ProtectedCategory;
+  addedBy: string;
+  createdAt: number;
+}
+
+export type ProtectedSubjects = ReturnType<typeof createProtectedSubjects>;
+
+/**
+ * The platform's list of users whose data needs stronger approval: public figures, journalists,
+ * executives, people at risk. The list itself is sensitive, so only admins, security analysts,
+ * auditors and services read it.
+ */
+export function createProtectedSubjects(deps: { store: Pick<Store, 'db'>; clock: Clock }) {
+  const { store, clock } = deps;
+
+  return {
+    async put(subjectId: string, category: ProtectedCategory, addedBy: string): Promise<ProtectedSubject> {
+      const row = { subject_id: subjectId, category, added_by: addedBy, created_at: clock.now() };
+      await store.db
+        .insertInto('access_protected_subjects')
+        .values(row)
+        .onConflict((oc) => oc.column('subject_id').doUpdateSet({ category, added_by: addedBy }))
+        .execute();
+      return this.get(subjectId);
+    },
+
+    async get(subjectId: string): Promise<ProtectedSubject> {
+      const row = await store.db
+        .selectFrom('access_protected_subjects')
+        .selectAll()
+        .where('subject_id', '=', subjectId)
+        .executeTakeFirst();
+      if (!row) throw new CustosError('resource.not_found', 'the subject is not on the protected list');
+      return {
+        subjectId: row.subject_id,
+        category: row.category as ProtectedCategory,
+        addedBy: row.added_by,
+        createdAt: row.created_at,
+      };
+    },
+
+    async remove(subjectId: string): Promise<void> {
+      const result = await store.db
+        .deleteFrom('access_protected_subjects')
+        .where('subject_id', '=', subjectId)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) {
+        throw new CustosError('resource.not_found', 'the subject is not on the protected list');
+      }
+    },
+
+    /** Which of these subjects are protected. */
+    async among(subjectIds: readonly string[]): Promise<string[]> {
+      if (subjectIds.length === 0) return [];
+      const rows = await store.db
+        .selectFrom('access_protected_subjects')
+        .select('subject_id')
+        .where('subject_id', 'in', [...subjectIds])
+        .execute();
+      return rows.map((r) => r.subject_id);
+    },
+  };
+}
