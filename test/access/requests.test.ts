@@ -348,6 +348,20 @@ describe.each(backends)('access requests and approvals on %s', (backend) => {
     );
   });
 
+  it('revokes a grant at once and answers 503 when the ledger cannot record the approval', async () => {
+    const id = (await request(ana, {})).json().request.id;
+    await decide(mia, id, 'approve');
+    await t.custos.ledger.close();
+    const response = await decide(sol, id, 'approve');
+    expect(response.statusCode).toBe(503);
+    expect(response.json().code).toBe('ledger.unavailable');
+    const grants = await t.custos.grants.list({});
+    expect(grants).toHaveLength(1);
+    expect(grants[0]?.revokedAt).not.toBeNull();
+    expect((await check(ana.id, 'user-1').catch((error: Error) => error)) instanceof Error).toBe(true);
+    expect(await t.custos.grants.activeFor(ana.id, 'user-1')).toEqual([]);
+  });
+
   it('logs every request and decision in the ledger with a verifiable proof, and emits events', async () => {
     const created = (await request(ana, {})).json();
     await decide(mia, created.request.id, 'approve');
