@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type BreakGlassService, createBreakGlass } from './access/breakglass.js';
 import { type Catalog, createCatalog, defaultCatalog } from './access/catalog.js';
 import { type AccessCheck, createAccessCheck } from './access/check.js';
 import { createEmployees, type Employees } from './access/employees.js';
@@ -56,6 +57,7 @@ export interface Custos {
   protectedSubjects: ProtectedSubjects;
   accessRequests: AccessRequests;
   approvalPolicy: ApprovalPolicy;
+  breakGlass: BreakGlassService;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -204,6 +206,22 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       outbox,
       options: { pendingTtlMs: config.access.requestTtl },
     });
+    const breakGlass = createBreakGlass({
+      store,
+      clock,
+      logger,
+      catalog,
+      grants,
+      employees,
+      protectedSubjects,
+      ledger,
+      outbox,
+      options: {
+        maxDurationMs: config.access.breakGlass.maxDuration,
+        maxSubjects: config.access.breakGlass.maxSubjects,
+        reviewWithinMs: config.access.breakGlass.reviewWithin,
+      },
+    });
 
     const oidc = config.auth.oidc
       ? createOidc({ settings: config.auth.oidc, store, clock, logger, outbox, sessions })
@@ -226,6 +244,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       protectedSubjects,
       accessRequests,
       approvalPolicy,
+      breakGlass,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -259,6 +278,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       protectedSubjects,
       accessRequests,
       approvalPolicy,
+      breakGlass,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

@@ -9,6 +9,8 @@ export interface Employee {
   platformUserId: string | null;
   managerId: string | null;
   team: string | null;
+  /** On call until this time (ms since the epoch), as the paging system says; null when not. */
+  onCallUntil: number | null;
 }
 
 function toEmployee(row: AccessEmployeesTable): Employee {
@@ -17,6 +19,7 @@ function toEmployee(row: AccessEmployeesTable): Employee {
     platformUserId: row.platform_user_id,
     managerId: row.manager_id,
     team: row.team,
+    onCallUntil: row.on_call_until,
   };
 }
 
@@ -45,7 +48,8 @@ export function createEmployees(deps: { store: Pick<Store, 'db'>; clock: Clock }
     get,
 
     /** Records or replaces one engineer's entry (posted by the HR or directory sync). */
-    async put(employee: Employee): Promise<Employee> {
+    async put(input: Omit<Employee, 'onCallUntil'> & { onCallUntil?: number | null }): Promise<Employee> {
+      const employee: Employee = { ...input, onCallUntil: input.onCallUntil ?? null };
       if (employee.managerId === employee.userId) {
         throw new CustosError('request.invalid', 'an engineer cannot manage themselves');
       }
@@ -55,6 +59,7 @@ export function createEmployees(deps: { store: Pick<Store, 'db'>; clock: Clock }
         manager_id: employee.managerId,
         team: employee.team,
         updated_at: clock.now(),
+        on_call_until: employee.onCallUntil,
       };
       const { user_id: _key, ...changes } = row;
       await store.db

@@ -10,6 +10,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { BreakGlassService } from '../access/breakglass.js';
 import type { Catalog } from '../access/catalog.js';
 import type { AccessCheck } from '../access/check.js';
 import type { Employees } from '../access/employees.js';
@@ -64,6 +65,7 @@ export interface ApiDeps {
   protectedSubjects: ProtectedSubjects;
   accessRequests: AccessRequests;
   approvalPolicy: ApprovalPolicy;
+  breakGlass: BreakGlassService;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -168,6 +170,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     grants: deps.grants,
     protectedSubjects: deps.protectedSubjects,
     approvalPolicy: deps.approvalPolicy,
+    breakGlass: deps.breakGlass,
   });
   return { app, routes };
 }

@@ -57,6 +57,13 @@ export function registerServe(program: Command, io: Io): void {
           .catch((error: unknown) => logger.error({ err: error }, 'session pruning failed'));
       }, 3_600_000);
       pruning.unref();
+      // Break-glass uses nobody reviewed in time are escalated; every node may sweep.
+      const sweeping = setInterval(() => {
+        custos.breakGlass
+          .sweep()
+          .catch((error: unknown) => logger.error({ err: error }, 'break-glass sweep failed'));
+      }, config.access.breakGlass.sweepInterval);
+      sweeping.unref();
       if (password) printCredentials(io, 'admin', password);
       io.out(`  Custos is listening on ${address}`);
       io.out(`  Console and API reference: ${address}/docs   Health: ${address}/healthz`);

@@ -229,6 +229,21 @@ export const configSchema = z
         requestTtl: duration('7d').describe(
           'How long an access request may wait for approval before it lapses.',
         ),
+        breakGlass: z
+          .object({
+            maxDuration: duration('1h').describe(
+              'Longest emergency grant an engineer on call may self-issue.',
+            ),
+            maxSubjects: int(1, 100).default(5).describe('Most users one break-glass grant may name.'),
+            reviewWithin: duration('24h').describe(
+              'Security must review each break-glass use within this time.',
+            ),
+            sweepInterval: duration('1m').describe(
+              'How often overdue break-glass reviews are looked for and escalated.',
+            ),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -23,6 +23,7 @@ export const rolePermissions = {
     'access.policies.read',
     'access.protected.read',
     'access.protected.write',
+    'access.breakglass.read',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
   // revoke any grant, and keep the protected-subject list.
@@ -38,6 +39,9 @@ export const rolePermissions = {
     'access.policies.read',
     'access.protected.read',
     'access.protected.write',
+    'access.breakglass.use',
+    'access.breakglass.read',
+    'access.breakglass.review',
   ],
   approver: [
     'session.self',
@@ -58,6 +62,8 @@ export const rolePermissions = {
     'access.grants.read',
     'access.grants.revoke',
     'access.policies.read',
+    'access.breakglass.use',
+    'access.breakglass.read',
   ],
   auditor: [
     'session.self',
@@ -71,6 +77,7 @@ export const rolePermissions = {
     'access.grants.read',
     'access.policies.read',
     'access.protected.read',
+    'access.breakglass.read',
   ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.

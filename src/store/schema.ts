@@ -141,6 +141,30 @@ export interface AccessEmployeesTable {
   manager_id: string | null;
   team: string | null;
   updated_at: Millis;
+  /** On call until this time (set by the paging system); break-glass needs it. */
+  on_call_until: Millis | null;
+}
+
+export interface AccessBreakGlassTable {
+  id: string;
+  grant_id: string;
+  actor_id: string;
+  reason: string;
+  /** The incident or page that called for it, if given. */
+  incident: string | null;
+  /** JSON arrays. */
+  subjects: string;
+  fields: string;
+  created_at: Millis;
+  review_due_at: Millis;
+  reviewed_at: Millis | null;
+  reviewed_by: string | null;
+  /** `confirmed` or `rejected`. */
+  outcome: string | null;
+  review_comment: string | null;
+  escalated_at: Millis | null;
+  /** Why it was escalated: `rejected` or `unreviewed`. */
+  escalation: string | null;
 }
 
 export interface AccessRequestsTable {
@@ -205,6 +229,7 @@ export interface Database {
   access_requests: AccessRequestsTable;
   access_approvals: AccessApprovalsTable;
   access_protected_subjects: AccessProtectedSubjectsTable;
+  access_break_glass: AccessBreakGlassTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -120,6 +120,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     const pgTables = await logicalSchema(pgDb, pgSchema);
     expect(Object.keys(sqliteTables)).toEqual([
       'access_approvals',
+      'access_break_glass',
       'access_employees',
       'access_grant_subjects',
       'access_grants',

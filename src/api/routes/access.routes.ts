@@ -69,6 +69,7 @@ export function accessRoutes(
     platformUserId: z.string().nullable(),
     managerId: z.string().nullable(),
     team: z.string().nullable(),
+    onCallUntil: z.number().nullable(),
   });
 
   app.put(
@@ -87,6 +88,15 @@ export function accessRoutes(
               .regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/)
               .nullable(),
             team: z.string().min(1).max(64).nullable(),
+            onCallUntil: z
+              .number()
+              .int()
+              .min(0)
+              .nullable()
+              .optional()
+              .describe(
+                'On call until this time (ms since the epoch), from the paging system; null when not.',
+              ),
           })
           .strict(),
         response: { 200: z.object({ employee: employeeSchema }), ...errorResponses(400, 401, 403) },

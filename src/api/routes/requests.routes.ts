@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BreakGlassService } from '../../access/breakglass.js';
 import {
   type Grants,
   maxDurationByTier,
@@ -92,6 +93,26 @@ const protectedSchema = z.object({
   createdAt: z.number(),
 });
 
+const breakGlassSchema = z.object({
+  id: z.string(),
+  grantId: z.string(),
+  actorId: z.string(),
+  reason: z.string(),
+  incident: z.string().nullable(),
+  subjects: z.array(z.string()),
+  fields: z.array(z.string()),
+  createdAt: z.number(),
+  reviewDueAt: z.number(),
+  reviewedAt: z.number().nullable(),
+  reviewedBy: z.string().nullable(),
+  outcome: z.enum(['confirmed', 'rejected']).nullable(),
+  reviewComment: z.string().nullable(),
+  escalatedAt: z.number().nullable(),
+  escalation: z.enum(['rejected', 'unreviewed']).nullable(),
+});
+
+const overseers = ['admin', 'analyst', 'auditor'];
+
 const person = (principal: Principal) => ({ id: principal.id, roles: principal.roles });
 
 /** Access requests, approvals, grants, the approval policies and the protected-subject list. */
@@ -102,6 +123,7 @@ export function requestsRoutes(
     grants: Pick<Grants, 'list' | 'get'>;
     protectedSubjects: ProtectedSubjects;
     approvalPolicy: ApprovalPolicy;
+    breakGlass: BreakGlassService;
   },
 ): void {
   app.post(
@@ -361,5 +383,88 @@ export function requestsRoutes(
       await deps.protectedSubjects.remove(request.params.subjectId);
       return reply.code(204).send(null);
     },
+  );
+
+  app.post(
+    '/v1/access/break-glass',
+    {
+      config: { access: { permission: 'access.breakglass.use', people: true } },
+      schema: {
+        tags: ['access'],
+        summary: 'On call: self-issue a short emergency read grant. Security is notified at once.',
+        body: z
+          .object({
+            subjects: z.array(subjectId).min(1).max(100),
+            fields: z.array(z.string().min(1).max(64)).min(1).max(50),
+            duration: durationText,
+            reason: z.string().min(20).max(2000),
+            incident: z.string().regex(ticketIdPattern, 'expected an incident or ticket id').optional(),
+          })
+          .strict(),
+        response: {
+          201: z.object({ breakGlass: breakGlassSchema, grant: grantSchema, ledgerIndex: z.number() }),
+          ...errorResponses(400, 401, 403, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { duration, ...rest } = request.body;
+      const used = await deps.breakGlass.use({ ...rest, durationMs: duration }, person(principalOf(request)));
+      return reply.code(201).send(used);
+    },
+  );
+
+  app.get(
+    '/v1/access/break-glass',
+    {
+      config: { access: { permission: 'access.breakglass.read', people: true } },
+      schema: {
+        tags: ['access'],
+        summary: 'Break-glass uses, newest first: your own, or everyone’s for analysts, auditors and admins.',
+        querystring: z
+          .object({
+            pending: z
+              .enum(['true', 'false'])
+              .optional()
+              .transform((v) => v === 'true'),
+            limit: z.coerce.number().int().min(1).max(200).optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ uses: z.array(breakGlassSchema) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const viewer = principalOf(request);
+      const all = viewer.roles.some((r) => overseers.includes(r));
+      return {
+        uses: await deps.breakGlass.list({
+          pending: request.query.pending,
+          ...(all ? {} : { actorId: viewer.id }),
+          ...(request.query.limit ? { limit: request.query.limit } : {}),
+        }),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/access/break-glass/:id/review',
+    {
+      config: { access: { permission: 'access.breakglass.review', people: true } },
+      schema: {
+        tags: ['access'],
+        summary: 'Security review of a break-glass use; rejecting revokes its grant and escalates.',
+        params: idParam('bgl'),
+        body: z
+          .object({ outcome: z.enum(['confirmed', 'rejected']), comment: z.string().min(3).max(2000) })
+          .strict(),
+        response: {
+          200: z.object({ breakGlass: breakGlassSchema }),
+          ...errorResponses(400, 401, 403, 404, 409, 503),
+        },
+      },
+    },
+    async (request) => ({
+      breakGlass: await deps.breakGlass.review(request.params.id, person(principalOf(request)), request.body),
+    }),
   );
 }

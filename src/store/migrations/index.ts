@@ -5,6 +5,7 @@ import * as accessGrants from './20261122020000_access_grants.js';
 import * as accessTickets from './20261122021000_access_tickets.js';
 import * as accessEmployees from './20261122022000_access_employees.js';
 import * as accessRequests from './20261122030000_access_requests.js';
+import * as accessBreakGlass from './20261122031000_access_break_glass.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261122021000_access_tickets': accessTickets,
   '20261122022000_access_employees': accessEmployees,
   '20261122030000_access_requests': accessRequests,
+  '20261122031000_access_break_glass': accessBreakGlass,
 };
