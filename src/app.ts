@@ -7,6 +7,7 @@ import { createGrants, type Grants } from './access/grants.js';
 import { type ApprovalPolicy, loadApprovalPolicy } from './access/policy.js';
 import { createProtectedSubjects, type ProtectedSubjects } from './access/protected.js';
 import { type AccessRequests, createAccessRequests } from './access/requests.js';
+import { type AccessReviews, createAccessReviews } from './access/reviews.js';
 import { createTickets, type Tickets } from './access/tickets.js';
 import { type Api, buildApi } from './api/server.js';
 import { createMemoryBus } from './bus/memory.js';
@@ -58,6 +59,7 @@ export interface Custos {
   accessRequests: AccessRequests;
   approvalPolicy: ApprovalPolicy;
   breakGlass: BreakGlassService;
+  accessReviews: AccessReviews;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -222,6 +224,18 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         reviewWithinMs: config.access.breakGlass.reviewWithin,
       },
     });
+    const accessReviews = createAccessReviews({
+      store,
+      clock,
+      logger,
+      grants,
+      users,
+      apiKeys,
+      employees,
+      ledger,
+      outbox,
+      options: { remindBeforeMs: config.access.reviews.remindBefore },
+    });
 
     const oidc = config.auth.oidc
       ? createOidc({ settings: config.auth.oidc, store, clock, logger, outbox, sessions })
@@ -245,6 +259,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       accessRequests,
       approvalPolicy,
       breakGlass,
+      accessReviews,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -279,6 +294,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       accessRequests,
       approvalPolicy,
       breakGlass,
+      accessReviews,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

@@ -18,6 +18,7 @@ import type { Grants } from '../access/grants.js';
 import type { ApprovalPolicy } from '../access/policy.js';
 import type { ProtectedSubjects } from '../access/protected.js';
 import type { AccessRequests } from '../access/requests.js';
+import type { AccessReviews } from '../access/reviews.js';
 import type { Tickets } from '../access/tickets.js';
 import type { Logger } from '../core/logger.js';
 import type { ApiKeys } from '../identity/apikeys.js';
@@ -36,6 +37,7 @@ import { apiKeysRoutes } from './routes/apikeys.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
 import { requestsRoutes } from './routes/requests.routes.js';
+import { reviewsRoutes } from './routes/reviews.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { usersRoutes } from './routes/users.routes.js';
 import type { App } from './types.js';
@@ -66,6 +68,7 @@ export interface ApiDeps {
   accessRequests: AccessRequests;
   approvalPolicy: ApprovalPolicy;
   breakGlass: BreakGlassService;
+  accessReviews: AccessReviews;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -172,5 +175,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     approvalPolicy: deps.approvalPolicy,
     breakGlass: deps.breakGlass,
   });
+  reviewsRoutes(app, { accessReviews: deps.accessReviews });
   return { app, routes };
 }

@@ -57,11 +57,15 @@ export function registerServe(program: Command, io: Io): void {
           .catch((error: unknown) => logger.error({ err: error }, 'session pruning failed'));
       }, 3_600_000);
       pruning.unref();
-      // Break-glass uses nobody reviewed in time are escalated; every node may sweep.
+      // Break-glass uses nobody reviewed in time are escalated; review campaigns past their
+      // deadline are closed, revoking what nobody confirmed. Every node may sweep.
       const sweeping = setInterval(() => {
         custos.breakGlass
           .sweep()
           .catch((error: unknown) => logger.error({ err: error }, 'break-glass sweep failed'));
+        custos.accessReviews
+          .sweep()
+          .catch((error: unknown) => logger.error({ err: error }, 'access review sweep failed'));
       }, config.access.breakGlass.sweepInterval);
       sweeping.unref();
       if (password) printCredentials(io, 'admin', password);

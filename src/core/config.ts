@@ -244,6 +244,14 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        reviews: z
+          .object({
+            remindBefore: duration('24h').describe(
+              'Reviewers are reminded this long before a review campaign’s deadline.',
+            ),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

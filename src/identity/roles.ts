@@ -24,6 +24,9 @@ export const rolePermissions = {
     'access.protected.read',
     'access.protected.write',
     'access.breakglass.read',
+    'access.reviews.manage',
+    'access.reviews.read',
+    'access.reviews.decide',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
   // revoke any grant, and keep the protected-subject list.
@@ -42,6 +45,9 @@ export const rolePermissions = {
     'access.breakglass.use',
     'access.breakglass.read',
     'access.breakglass.review',
+    'access.reviews.manage',
+    'access.reviews.read',
+    'access.reviews.decide',
   ],
   approver: [
     'session.self',
@@ -52,6 +58,7 @@ export const rolePermissions = {
     'access.grants.read',
     'access.grants.revoke',
     'access.policies.read',
+    'access.reviews.decide',
   ],
   // Engineers see and revoke only their own requests and grants.
   engineer: [
@@ -64,6 +71,7 @@ export const rolePermissions = {
     'access.policies.read',
     'access.breakglass.use',
     'access.breakglass.read',
+    'access.reviews.decide',
   ],
   auditor: [
     'session.self',
@@ -78,6 +86,7 @@ export const rolePermissions = {
     'access.policies.read',
     'access.protected.read',
     'access.breakglass.read',
+    'access.reviews.read',
   ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.

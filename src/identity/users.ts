@@ -192,6 +192,48 @@ export function createUsers(deps: {
       });
     },
 
+    /**
+     * Takes one role from a user (an access review's revocation). Refuses to take the admin role
+     * from the last active admin. Effective on the user's next request: roles are read per request.
+     */
+    async removeRole(id: string, role: Role, actorId: string): Promise<User> {
+      return store.transaction(async (tx) => {
+        const row = await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row) throw new CustosError('resource.not_found', 'no such user');
+        const roles = JSON.parse(row.roles) as Role[];
+        if (!roles.includes(role)) return toUser(row);
+        if (role === 'admin' && row.disabled_at === null) {
+          let activeUsers = tx.selectFrom('users').select(['id', 'roles']).where('disabled_at', 'is', null);
+          if (store.dialect === 'postgres') activeUsers = activeUsers.forUpdate();
+          const admins = (await activeUsers.execute()).filter((a) =>
+            (JSON.parse(a.roles) as Role[]).includes('admin'),
+          );
+          if (admins.length <= 1) {
+            throw new CustosError('action.not_allowed', 'the last active admin keeps the admin role');
+          }
+        }
+        const now = clock.now();
+        const remaining = roles.filter((r) => r !== role);
+        await tx
+          .updateTable('users')
+          .set({ roles: JSON.stringify(remaining), updated_at: now })
+          .where('id', '=', id)
+          .execute();
+        await outbox.enqueue(
+          tx,
+          identityEvent(clock, {
+            topic: 'identity.user.role_removed',
+            kind: 'account',
+            activityId: accountActivity.other,
+            message: `role ${role} removed from user ${row.username}`,
+            actorId,
+            payload: { userId: id, username: row.username, role, roles: remaining },
+          }),
+        );
+        return toUser({ ...row, roles: JSON.stringify(remaining), updated_at: now });
+      });
+    },
+
     /** Replaces a user's password and ends their other sessions. */
     async setPassword(id: string, password: string, keepSessionId?: string): Promise<void> {
       validatePassword(password);

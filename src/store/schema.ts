@@ -214,6 +214,42 @@ export interface AccessProtectedSubjectsTable {
   created_at: Millis;
 }
 
+export interface AccessReviewCampaignsTable {
+  id: string;
+  name: string;
+  created_by: string;
+  created_at: Millis;
+  deadline: Millis;
+  /** Grants lasting longer than this are reviewed; null leaves grants out. */
+  grant_threshold_ms: number | null;
+  /** 1 when roles with standing privilege and service keys are reviewed. */
+  include_roles: number;
+  /** `open` or `closed`. */
+  status: string;
+  reminded_at: Millis | null;
+  closed_at: Millis | null;
+}
+
+export interface AccessReviewItemsTable {
+  id: string;
+  campaign_id: string;
+  /** `grant`, `role` or `apikey`. */
+  kind: string;
+  /** The grant id, `<usr id>:<role>`, or the API key id. */
+  target: string;
+  /** Who holds the privilege (a usr_ id, or the key id for service keys). */
+  holder_id: string;
+  description: string;
+  /** Null when nobody eligible could be assigned: the item then lapses at the deadline. */
+  reviewer_id: string | null;
+  /** `confirm`, `revoke`, or `expired` (revoked at the deadline unreviewed). */
+  decision: string | null;
+  comment: string | null;
+  decided_at: Millis | null;
+  /** What happened to the privilege: `kept`, `revoked`, `already_gone` or an error note. */
+  outcome: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -230,6 +266,8 @@ export interface Database {
   access_approvals: AccessApprovalsTable;
   access_protected_subjects: AccessProtectedSubjectsTable;
   access_break_glass: AccessBreakGlassTable;
+  access_review_campaigns: AccessReviewCampaignsTable;
+  access_review_items: AccessReviewItemsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

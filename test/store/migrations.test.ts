@@ -126,6 +126,8 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'access_grants',
       'access_protected_subjects',
       'access_requests',
+      'access_review_campaigns',
+      'access_review_items',
       'access_tickets',
       'api_keys',
       'ledger_entries',

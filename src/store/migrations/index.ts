@@ -6,6 +6,7 @@ import * as accessTickets from './20261122021000_access_tickets.js';
 import * as accessEmployees from './20261122022000_access_employees.js';
 import * as accessRequests from './20261122030000_access_requests.js';
 import * as accessBreakGlass from './20261122031000_access_break_glass.js';
+import * as accessReviews from './20261122032000_access_reviews.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261122022000_access_employees': accessEmployees,
   '20261122030000_access_requests': accessRequests,
   '20261122031000_access_break_glass': accessBreakGlass,
+  '20261122032000_access_reviews': accessReviews,
 };
