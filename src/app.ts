@@ -9,6 +9,7 @@ import { createProtectedSubjects, type ProtectedSubjects } from './access/protec
 import { type AccessRequests, createAccessRequests } from './access/requests.js';
 import { type AccessReviews, createAccessReviews } from './access/reviews.js';
 import { createTickets, type Tickets } from './access/tickets.js';
+import { createTransparency, loadOrCreatePseudonymSecret, type Transparency } from './access/transparency.js';
 import { type Api, buildApi } from './api/server.js';
 import { createMemoryBus } from './bus/memory.js';
 import { deliverWebhook } from './bus/webhook.js';
@@ -60,6 +61,7 @@ export interface Custos {
   approvalPolicy: ApprovalPolicy;
   breakGlass: BreakGlassService;
   accessReviews: AccessReviews;
+  transparency: Transparency;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -191,7 +193,20 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const catalog = createCatalog(config.access.catalog ?? defaultCatalog);
     const grants = createGrants({ store, clock, catalog });
     const employees = createEmployees({ store, clock });
-    const accessCheck = createAccessCheck({ grants, employees, catalog, ledger, clock });
+    const accessCheck = createAccessCheck({
+      grants,
+      employees,
+      catalog,
+      ledger,
+      clock,
+      disclosure: {
+        pseudonymSecret:
+          config.access.transparency.pseudonymSecret ??
+          loadOrCreatePseudonymSecret(join(config.dataDir, 'keys', 'pseudonym.key')),
+        legalHoldDelayMs: config.access.transparency.legalHoldDelay,
+      },
+    });
+    const transparency = createTransparency({ store, clock, ledger });
     const tickets = createTickets({ store, clock });
     const protectedSubjects = createProtectedSubjects({ store, clock });
     const accessRequests = createAccessRequests({
@@ -260,6 +275,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       approvalPolicy,
       breakGlass,
       accessReviews,
+      transparency,
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -295,6 +311,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       approvalPolicy,
       breakGlass,
       accessReviews,
+      transparency,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

@@ -6,6 +6,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Catalog } from './catalog.js';
 import type { Employees } from './employees.js';
 import type { Grant, Grants, Operation } from './grants.js';
+import { accessorPseudonym, type DisclosureBody } from './transparency.js';
 
 export interface CheckInput {
   /** The Custos user id of the engineer whose tool asks. */
@@ -84,8 +85,39 @@ export function createAccessCheck(deps: {
   catalog: Catalog;
   ledger: Pick<Ledger, 'append'>;
   clock: Clock;
+  /** How permitted accesses are disclosed to their subject (see transparency.ts). */
+  disclosure: { pseudonymSecret: string; legalHoldDelayMs: number };
 }) {
-  const { grants, employees, catalog, ledger, clock } = deps;
+  const { grants, employees, catalog, ledger, clock, disclosure } = deps;
+
+  /**
+   * Logs what the subject may later see of a permitted access, with the index row that finds it,
+   * in the same store transaction as the record.
+   */
+  function disclose(checkId: string, input: CheckInput, grant: Grant, permitted: string[], at: number) {
+    const id = newId('dsc', clock);
+    const body: DisclosureBody = {
+      at,
+      subject: input.subject,
+      fields: permitted,
+      operation: input.operation,
+      purpose: grant.purpose,
+      accessor: accessorPseudonym(disclosure.pseudonymSecret, input.subject, input.actor),
+      checkId,
+    };
+    const visibleFrom = grant.purpose === 'legal_request' ? at + disclosure.legalHoldDelayMs : at;
+    return ledger.append(
+      { type: 'access.disclosure', id, body },
+      {
+        batchable: true,
+        alsoInsert: {
+          table: 'access_disclosures',
+          columns: ['record_id', 'subject_id', 'at', 'visible_from'],
+          values: [id, input.subject, at, visibleFrom],
+        },
+      },
+    );
+  }
 
   return {
     async check(input: CheckInput, caller: string): Promise<CheckResult> {
@@ -108,26 +140,31 @@ export function createAccessCheck(deps: {
       const decision = permitted.length > 0 ? 'permit' : 'deny';
       const reasons = conflict ? [conflict] : reasonsFor(active, grant, masked, input.operation);
       const checkId = newId('chk', clock);
-      const { index } = await ledger.append(
-        {
-          type: 'access.check',
-          id: checkId,
-          body: {
-            at: clock.now(),
-            actor: input.actor,
-            subject: input.subject,
-            operation: input.operation,
-            requested: fields,
-            decision,
-            grantId: grant?.id ?? null,
-            permitted,
-            masked,
-            reasons: reasons.map((r) => r.code),
-            caller,
+      const at = clock.now();
+      // A permit is logged twice: the full check for auditors, and what its subject may see.
+      const [{ index }] = await Promise.all([
+        ledger.append(
+          {
+            type: 'access.check',
+            id: checkId,
+            body: {
+              at,
+              actor: input.actor,
+              subject: input.subject,
+              operation: input.operation,
+              requested: fields,
+              decision,
+              grantId: grant?.id ?? null,
+              permitted,
+              masked,
+              reasons: reasons.map((r) => r.code),
+              caller,
+            },
           },
-        },
-        { batchable: true },
-      );
+          { batchable: true },
+        ),
+        ...(grant && decision === 'permit' ? [disclose(checkId, input, grant, permitted, at)] : []),
+      ]);
       return {
         checkId,
         decision,

@@ -20,6 +20,7 @@ import type { ProtectedSubjects } from '../access/protected.js';
 import type { AccessRequests } from '../access/requests.js';
 import type { AccessReviews } from '../access/reviews.js';
 import type { Tickets } from '../access/tickets.js';
+import type { Transparency } from '../access/transparency.js';
 import type { Logger } from '../core/logger.js';
 import type { ApiKeys } from '../identity/apikeys.js';
 import type { Login } from '../identity/login.js';
@@ -39,6 +40,7 @@ import { ledgerRoutes } from './routes/ledger.routes.js';
 import { requestsRoutes } from './routes/requests.routes.js';
 import { reviewsRoutes } from './routes/reviews.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { transparencyRoutes } from './routes/transparency.routes.js';
 import { usersRoutes } from './routes/users.routes.js';
 import type { App } from './types.js';
 
@@ -69,6 +71,7 @@ export interface ApiDeps {
   approvalPolicy: ApprovalPolicy;
   breakGlass: BreakGlassService;
   accessReviews: AccessReviews;
+  transparency: Transparency;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -176,5 +179,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     breakGlass: deps.breakGlass,
   });
   reviewsRoutes(app, { accessReviews: deps.accessReviews });
+  transparencyRoutes(app, { transparency: deps.transparency });
   return { app, routes };
 }

@@ -244,6 +244,21 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        transparency: z
+          .object({
+            legalHoldDelay: duration('90d').describe(
+              'Accesses for a legal request are listed to their subject only after this delay.',
+            ),
+            pseudonymSecret: z
+              .string()
+              .min(32)
+              .optional()
+              .describe(
+                'Secret behind accessor pseudonyms; every node must share it. Default: a key file created in <dataDir>/keys.',
+              ),
+          })
+          .strict()
+          .prefault({}),
         reviews: z
           .object({
             remindBefore: duration('24h').describe(
@@ -264,7 +279,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Role = (typeof roleNames)[number];
 
 /** Paths whose values are secret: printed and reported masked. `*` matches an array index. */
-const secretPaths = ['auth.oidc.clientSecret', 'webhooks.*.secret'];
+const secretPaths = ['auth.oidc.clientSecret', 'webhooks.*.secret', 'access.transparency.pseudonymSecret'];
 /** Paths holding URLs whose password part is secret. */
 const urlPaths = ['database.url', 'redis.url', 'webhooks.*.url'];
 

@@ -27,6 +27,7 @@ export const rolePermissions = {
     'access.reviews.manage',
     'access.reviews.read',
     'access.reviews.decide',
+    'transparency.read',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
   // revoke any grant, and keep the protected-subject list.
@@ -87,6 +88,7 @@ export const rolePermissions = {
     'access.protected.read',
     'access.breakglass.read',
     'access.reviews.read',
+    'transparency.read',
   ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.
@@ -100,6 +102,7 @@ export const rolePermissions = {
     'access.employees.write',
     'access.protected.read',
     'access.protected.write',
+    'transparency.read',
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../store/store.js';
+import type { BulkInsert, Store } from '../store/store.js';
 import { batchEntry, type LedgerRecord, type SealedRecord, sealRecords } from './entry.js';
 import { hashLeaf } from './merkle.hash.js';
 
@@ -18,6 +18,11 @@ export interface Sequenced {
 export interface AppendOptions {
   /** May share one log entry with other batchable records committed in the same group. */
   batchable?: boolean;
+  /**
+   * A row committed in the same transaction as the record, so an index over records (which
+   * subject a record concerns, say) can never disagree with what was logged.
+   */
+  alsoInsert?: { table: BulkInsert['table']; columns: readonly string[]; values: readonly unknown[] };
 }
 
 /** A sequenced entry handed to the integrator. */
@@ -30,6 +35,7 @@ export interface SequencedEntry {
 interface Waiting {
   record: LedgerRecord;
   batchable: boolean;
+  alsoInsert: AppendOptions['alsoInsert'];
   resolve: (value: Sequenced) => void;
   reject: (error: unknown) => void;
 }
@@ -114,6 +120,19 @@ export function createSequencer(deps: {
     const firstIndex = nextIndex;
     const { entries, placements } = plan(group, sealed, firstIndex);
     const now = clock.now();
+    // Rows riding along with their records, one bulk insert per table and column list.
+    const extra = new Map<string, BulkInsert & { rows: unknown[][] }>();
+    for (const waiting of group) {
+      const row = waiting.alsoInsert;
+      if (!row) continue;
+      const key = `${row.table}(${row.columns.join(',')})`;
+      let insert = extra.get(key);
+      if (!insert) {
+        insert = { table: row.table, columns: row.columns, rows: [] };
+        extra.set(key, insert);
+      }
+      insert.rows.push([...row.values]);
+    }
     try {
       await store.insertMany([
         {
@@ -147,6 +166,7 @@ export function createSequencer(deps: {
             ];
           }),
         },
+        ...extra.values(),
       ]);
     } catch (error) {
       // Another writer may have taken these indexes; re-read before the next group.
@@ -199,7 +219,13 @@ export function createSequencer(deps: {
         );
       }
       return new Promise<Sequenced>((resolve, reject) => {
-        queue.push({ record, batchable: appendOptions.batchable === true, resolve, reject });
+        queue.push({
+          record,
+          batchable: appendOptions.batchable === true,
+          alsoInsert: appendOptions.alsoInsert,
+          resolve,
+          reject,
+        });
         pump();
       });
     },

@@ -250,6 +250,15 @@ export interface AccessReviewItemsTable {
   outcome: string | null;
 }
 
+export interface AccessDisclosuresTable {
+  /** The `access.disclosure` ledger record's id (`dsc_…`). */
+  record_id: string;
+  subject_id: string;
+  at: Millis;
+  /** Listed to the subject from this time on: later than `at` under a legal hold. */
+  visible_from: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -268,6 +277,7 @@ export interface Database {
   access_break_glass: AccessBreakGlassTable;
   access_review_campaigns: AccessReviewCampaignsTable;
   access_review_items: AccessReviewItemsTable;
+  access_disclosures: AccessDisclosuresTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -306,6 +306,7 @@ describe('configKeys', () => {
         'ledger.witnessQuorum': 1,
         'access.catalog': [{ name: 'identity.phone', tier: 3, description: 'Phone number.' }],
         'access.policyDir': '/srv/custos/policies',
+        'access.transparency.pseudonymSecret': 'x'.repeat(32),
         'auth.oidc': {
           issuer: 'https://idp.example',
           clientId: 'custos',

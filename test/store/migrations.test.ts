@@ -121,6 +121,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     expect(Object.keys(sqliteTables)).toEqual([
       'access_approvals',
       'access_break_glass',
+      'access_disclosures',
       'access_employees',
       'access_grant_subjects',
       'access_grants',
