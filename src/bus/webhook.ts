@@ -5,6 +5,39 @@ export interface WebhookTarget {
   name: string;
   url: string;
   secret?: string | undefined;
+  /** `event`: the OCSF envelope as is; `slack`: a Slack-compatible message (incoming webhooks). */
+  format?: 'event' | 'slack' | undefined;
+}
+
+// OCSF severity_id names, for people reading a chat channel.
+const severityNames = ['Unknown', 'Informational', 'Low', 'Medium', 'High', 'Critical', 'Fatal'];
+
+/**
+ * The event as a Slack-compatible message: `text` for notifications and clients without blocks,
+ * and blocks with the message and a context line (severity, topic, time, event id). Mattermost,
+ * Rocket.Chat and Teams' Slack-compatible endpoints read the same shape.
+ */
+export function slackMessage(event: CustosEvent): {
+  text: string;
+  blocks: Array<Record<string, unknown>>;
+} {
+  const severity = severityNames[event.severity_id] ?? 'Unknown';
+  const text = `[Custos] ${severity}: ${event.message}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'plain_text', text: event.message.slice(0, 2900) } },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `*${severity}* · \`${event.topic}\` · ${new Date(event.time).toISOString()} · ${event.metadata.uid}`,
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /**
@@ -22,7 +55,7 @@ export async function deliverWebhook(
   event: CustosEvent,
   options: { timeoutMs: number; nowMs: number },
 ): Promise<void> {
-  const body = JSON.stringify(event);
+  const body = JSON.stringify(target.format === 'slack' ? slackMessage(event) : event);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'custos-webhook/1',

@@ -47,6 +47,10 @@ const webhookSchema = z
       .min(16)
       .optional()
       .describe('HMAC-SHA256 key; when set, each delivery carries `x-custos-signature`.'),
+    format: z
+      .enum(['event', 'slack'])
+      .default('event')
+      .describe('`event`: the OCSF event as JSON; `slack`: a Slack-compatible chat message.'),
   })
   .strict();
 

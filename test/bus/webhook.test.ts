@@ -82,6 +82,30 @@ describe('deliverWebhook', () => {
     expect(JSON.parse(request?.body ?? '')).toEqual(sent);
   });
 
+  it('sends a Slack-compatible message, still signed, when the format is slack', async () => {
+    const sent = createEvent({
+      uid: newId('evt', clock),
+      topic: 'access.breakglass.used',
+      classUid: 3005,
+      activityId: 1,
+      severityId: 4,
+      time: clock.now(),
+      message: 'BREAK-GLASS: usr_x opened emergency access to 1 user(s)',
+      payload: { breakGlassId: 'bgl_x' },
+    });
+    await deliverWebhook({ name: 'secops-chat', url, secret, format: 'slack' }, sent, options);
+    const request = received[0] as Received;
+    const body = JSON.parse(request.body);
+    expect(body.text).toBe('[Custos] High: BREAK-GLASS: usr_x opened emergency access to 1 user(s)');
+    expect(body.blocks[0]).toEqual({ type: 'section', text: { type: 'plain_text', text: sent.message } });
+    expect(body.blocks[1].elements[0].text).toContain('`access.breakglass.used`');
+    expect(body.blocks[1].elements[0].text).toContain(sent.metadata.uid);
+    expect(request.headers['x-custos-topic']).toBe('access.breakglass.used');
+    expect(request.headers['x-custos-signature']).toBe(
+      signWebhook(secret, request.body, Math.floor(clock.now() / 1000)),
+    );
+  });
+
   it('sends no signature when the webhook has no secret', async () => {
     await deliverWebhook({ name: 'siem', url }, event(), options);
     expect(received[0]?.headers['x-custos-signature']).toBeUndefined();

@@ -103,7 +103,7 @@ describe('loadConfig', () => {
     expect(config.server.host).toBe('0.0.0.0');
     expect(config.database.url).toBe('postgres://env@db/custos');
     expect(config.auth.sessionTtl).toBe(7_200_000);
-    expect(config.webhooks).toEqual([{ ...webhooks[0], topics: ['*'] }]);
+    expect(config.webhooks).toEqual([{ ...webhooks[0], topics: ['*'], format: 'event' }]);
     expect(sources).toEqual([
       'defaults',
       `file ${file}`,
