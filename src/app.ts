@@ -4,6 +4,7 @@ import { type Catalog, createCatalog, defaultCatalog } from './access/catalog.js
 import { type AccessCheck, createAccessCheck } from './access/check.js';
 import { createEmployees, type Employees } from './access/employees.js';
 import { createGrants, type Grants } from './access/grants.js';
+import { readAccessStats } from './access/metrics.js';
 import { type ApprovalPolicy, loadApprovalPolicy } from './access/policy.js';
 import { createProtectedSubjects, type ProtectedSubjects } from './access/protected.js';
 import { type AccessRequests, createAccessRequests } from './access/requests.js';
@@ -277,6 +278,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       accessReviews,
       transparency,
       outboxBacklog: () => dispatcher.backlog(),
+      accessStats: () => readAccessStats(store, clock),
       settings: {
         bodyLimit: config.server.bodyLimit,
         trustProxy: config.server.trustProxy,

@@ -89,6 +89,8 @@ export function createAccessCheck(deps: {
   disclosure: { pseudonymSecret: string; legalHoldDelayMs: number };
 }) {
   const { grants, employees, catalog, ledger, clock, disclosure } = deps;
+  // Checks answered by this process, by decision and leading reason, for the metrics.
+  const tallies = new Map<string, { decision: string; reason: string; count: number }>();
 
   /**
    * Logs what the subject may later see of a permitted access, with the index row that finds it,
@@ -120,6 +122,11 @@ export function createAccessCheck(deps: {
   }
 
   return {
+    /** Logged checks answered by this process since it started, by decision and leading reason. */
+    counts(): { decision: string; reason: string; count: number }[] {
+      return [...tallies.values()].map((t) => ({ ...t }));
+    },
+
     async check(input: CheckInput, caller: string): Promise<CheckResult> {
       if (input.fields.length === 0 || input.fields.length > maxFieldsPerCheck) {
         throw new CustosError('request.invalid', `a check asks for 1 to ${maxFieldsPerCheck} field classes`);
@@ -165,6 +172,11 @@ export function createAccessCheck(deps: {
         ),
         ...(grant && decision === 'permit' ? [disclose(checkId, input, grant, permitted, at)] : []),
       ]);
+      const reason = reasons[0]?.code ?? 'none';
+      const key = `${decision} ${reason}`;
+      const tally = tallies.get(key);
+      if (tally) tally.count++;
+      else tallies.set(key, { decision, reason, count: 1 });
       return {
         checkId,
         decision,

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AccessStats } from '../access/metrics.js';
 
 export interface ApiMetricsDeps {
   /** Undelivered outbox rows by state, read at scrape time. */
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
+  /** Access figures from the store, read at scrape time. */
+  accessStats: () => Promise<AccessStats>;
+  /** Access checks answered by this process, by decision and leading reason. */
+  checkCounts: () => { decision: string; reason: string; count: number }[];
 }
 
 /** A registry of its own per app, so several apps in one process (tests) never collide. */
@@ -34,6 +39,78 @@ export function createMetrics(app: FastifyInstance, deps: ApiMetricsDeps): Regis
       this.set({ state: 'dead' }, backlog.dead);
     },
   });
+  new Counter({
+    name: 'custos_access_checks_total',
+    help: 'Access checks answered (and logged) by this process, by decision and leading reason code.',
+    labelNames: ['decision', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { decision, reason, count } of deps.checkCounts()) this.inc({ decision, reason }, count);
+    },
+  });
+  // One store read per scrape feeds every access gauge.
+  let pendingStats: Promise<AccessStats> | undefined;
+  const stats = () => {
+    pendingStats ??= deps.accessStats().finally(() => {
+      pendingStats = undefined;
+    });
+    return pendingStats;
+  };
+  const gauge = (
+    name: string,
+    help: string,
+    read: (s: AccessStats) => number | null,
+    labelNames: string[] = [],
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const value = read(await stats());
+        if (value === null) this.reset();
+        else this.set(value);
+      },
+    });
+  gauge(
+    'custos_access_standing_access_actors',
+    'People holding a grant in force that no approved request or break-glass explains, or longer than any tier allows. Must be 0.',
+    (s) => s.standingAccessActors,
+  );
+  new Gauge({
+    name: 'custos_access_grants_active',
+    help: 'Grants in force, by source.',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      const { activeGrants } = await stats();
+      this.set({ source: 'approval' }, activeGrants.approval);
+      this.set({ source: 'break_glass' }, activeGrants.break_glass);
+    },
+  });
+  gauge('custos_access_requests_pending', 'Access requests waiting for approval.', (s) => s.pendingRequests);
+  gauge(
+    'custos_access_approval_median_seconds',
+    'Median time from access request to grant, over approvals of the last 30 days.',
+    (s) => s.medianApprovalSeconds,
+  );
+  gauge(
+    'custos_access_breakglass_uses_30d',
+    'Break-glass uses in the last 30 days.',
+    (s) => s.breakGlassUses30d,
+  );
+  gauge(
+    'custos_access_breakglass_unreviewed',
+    'Break-glass uses security has not reviewed yet.',
+    (s) => s.breakGlassUnreviewed,
+  );
+  gauge(
+    'custos_access_breakglass_review_lag_seconds',
+    'Age of the oldest break-glass use awaiting review (0 when none waits).',
+    (s) => s.breakGlassOldestUnreviewedSeconds,
+  );
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the raw URL, keeps label cardinality bounded.
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');

@@ -15,6 +15,7 @@ import type { Catalog } from '../access/catalog.js';
 import type { AccessCheck } from '../access/check.js';
 import type { Employees } from '../access/employees.js';
 import type { Grants } from '../access/grants.js';
+import type { AccessStats } from '../access/metrics.js';
 import type { ApprovalPolicy } from '../access/policy.js';
 import type { ProtectedSubjects } from '../access/protected.js';
 import type { AccessRequests } from '../access/requests.js';
@@ -73,6 +74,7 @@ export interface ApiDeps {
   accessReviews: AccessReviews;
   transparency: Transparency;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
+  accessStats: () => Promise<AccessStats>;
   settings: ApiSettings;
 }
 
@@ -149,7 +151,11 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  const metrics = createMetrics(app, { outboxBacklog: deps.outboxBacklog });
+  const metrics = createMetrics(app, {
+    outboxBacklog: deps.outboxBacklog,
+    accessStats: deps.accessStats,
+    checkCounts: () => deps.accessCheck.counts(),
+  });
   app.get('/openapi.json', { config: { access: docsAccess }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
