@@ -10,6 +10,7 @@ import { createProtectedSubjects, type ProtectedSubjects } from './access/protec
 import { type AccessRequests, createAccessRequests } from './access/requests.js';
 import { type AccessReviews, createAccessReviews } from './access/reviews.js';
 import { createTickets, type Tickets } from './access/tickets.js';
+import { createTrackerConnector, type TrackerConnector } from './access/tracker.js';
 import { createTransparency, loadOrCreatePseudonymSecret, type Transparency } from './access/transparency.js';
 import { type Api, buildApi } from './api/server.js';
 import { createMemoryBus } from './bus/memory.js';
@@ -63,6 +64,8 @@ export interface Custos {
   breakGlass: BreakGlassService;
   accessReviews: AccessReviews;
   transparency: Transparency;
+  /** The external ticket tracker's connector, when one is configured. */
+  tracker: TrackerConnector | undefined;
   api: Api;
   /** Stops accepting requests, drains them, flushes the outbox and closes every backend. */
   close(): Promise<void>;
@@ -210,6 +213,9 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const transparency = createTransparency({ store, clock, ledger });
     const tickets = createTickets({ store, clock });
     const protectedSubjects = createProtectedSubjects({ store, clock });
+    const tracker = config.access.tracker
+      ? createTrackerConnector({ settings: config.access.tracker, tickets, users, store, clock, logger })
+      : undefined;
     const accessRequests = createAccessRequests({
       store,
       clock,
@@ -217,6 +223,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       catalog,
       grants,
       tickets,
+      tracker,
       employees,
       protectedSubjects,
       policy: approvalPolicy,
@@ -314,6 +321,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       breakGlass,
       accessReviews,
       transparency,
+      tracker,
       api,
       async close() {
         // Order matters: stop taking requests, then finish deliveries, then close backends.

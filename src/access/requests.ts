@@ -14,6 +14,7 @@ import { checkScope, type Grant, type Grants, type Operation, type Purpose, purp
 import type { ApprovalPolicy, PolicyDecision, RequestFacts } from './policy.js';
 import type { ProtectedSubjects } from './protected.js';
 import type { Tickets } from './tickets.js';
+import type { TrackerConnector } from './tracker.js';
 
 export const requestStatuses = ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const;
 export type RequestStatus = (typeof requestStatuses)[number];
@@ -133,6 +134,8 @@ export function createAccessRequests(deps: {
   catalog: Catalog;
   grants: Pick<Grants, 'issue' | 'revoke' | 'get'>;
   tickets: Pick<Tickets, 'assertBacks'>;
+  /** When set, tickets are read fresh from the external tracker before they back a request. */
+  tracker?: Pick<TrackerConnector, 'sync'> | undefined;
   employees: Pick<Employees, 'conflict' | 'get' | 'managersOf'>;
   protectedSubjects: Pick<ProtectedSubjects, 'among'>;
   policy: ApprovalPolicy;
@@ -228,6 +231,9 @@ export function createAccessRequests(deps: {
       const justification = input.justification.trim();
       if (justification.length < 10) {
         throw new CustosError('request.invalid', 'say in at least 10 characters why the access is needed');
+      }
+      if (deps.tracker && !(await deps.tracker.sync(input.ticketId))) {
+        throw new CustosError('action.not_allowed', `ticket ${input.ticketId} is not known to the tracker`);
       }
       const ticket = await deps.tickets.assertBacks(input.ticketId, requester.id, scope.subjects);
       for (const subject of scope.subjects) {

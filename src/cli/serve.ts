@@ -68,6 +68,17 @@ export function registerServe(program: Command, io: Io): void {
           .catch((error: unknown) => logger.error({ err: error }, 'access review sweep failed'));
       }, config.access.breakGlass.sweepInterval);
       sweeping.unref();
+      // With an external tracker, tickets behind grants in force are re-read, so closing one
+      // there revokes its grants here within the refresh interval.
+      const tracker = custos.tracker;
+      if (tracker && config.access.tracker) {
+        const refreshing = setInterval(() => {
+          tracker
+            .refreshActive()
+            .catch((error: unknown) => logger.error({ err: error }, 'ticket refresh failed'));
+        }, config.access.tracker.refreshInterval);
+        refreshing.unref();
+      }
       if (password) printCredentials(io, 'admin', password);
       io.out(`  Custos is listening on ${address}`);
       io.out(`  Console and API reference: ${address}/docs   Health: ${address}/healthz`);

@@ -54,6 +54,54 @@ const webhookSchema = z
   })
   .strict();
 
+const trackerSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .default('tracker')
+      .describe('Name recorded as the poster of synced tickets.'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => u.includes('{id}'), 'the URL must contain {id}')
+      .describe('Ticket URL with {id} in place of the ticket id; GET must answer the ticket as JSON.'),
+    token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Sent as `Authorization: Bearer <token>` (masked in output).'),
+    timeout: duration('5s').describe('How long one ticket fetch may take.'),
+    refreshInterval: duration('5m').describe('How often tickets cited by grants in force are re-read.'),
+    fields: z
+      .object({
+        title: z.string().default('title').describe('Path of the ticket title.'),
+        status: z.string().default('status').describe('Path of the status, matched against openStatuses.'),
+        assignee: z.string().default('assignee').describe('Path of the assignee (see assigneeIs).'),
+        subjects: z
+          .string()
+          .default('subjects')
+          .describe('Path of the list of platform user ids the ticket is about.'),
+        reporter: z
+          .string()
+          .default('reporter')
+          .describe('Path of the platform user id who filed the ticket.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Dotted paths of the ticket fields in the tracker’s JSON (e.g. fields.assignee.name).'),
+    openStatuses: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['open'])
+      .describe('Tracker statuses that count as open; any other status is closed.'),
+    assigneeIs: z
+      .enum(['username', 'id'])
+      .default('username')
+      .describe('Whether the assignee field holds a Custos username or a Custos usr_ id.'),
+  })
+  .strict();
+
 const oidcSchema = z
   .object({
     issuer: z.url().describe('Issuer URL of the OpenID provider (discovery is used).'),
@@ -223,6 +271,9 @@ export const configSchema = z
           .max(500)
           .optional()
           .describe('The data catalog; the built-in messaging-platform catalog when unset.'),
+        tracker: trackerSchema
+          .optional()
+          .describe('HTTP connector to an external ticket tracker; tickets are then read from it.'),
         policyDir: z
           .string()
           .min(1)
@@ -283,7 +334,12 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Role = (typeof roleNames)[number];
 
 /** Paths whose values are secret: printed and reported masked. `*` matches an array index. */
-const secretPaths = ['auth.oidc.clientSecret', 'webhooks.*.secret', 'access.transparency.pseudonymSecret'];
+const secretPaths = [
+  'auth.oidc.clientSecret',
+  'webhooks.*.secret',
+  'access.transparency.pseudonymSecret',
+  'access.tracker.token',
+];
 /** Paths holding URLs whose password part is secret. */
 const urlPaths = ['database.url', 'redis.url', 'webhooks.*.url'];
 

@@ -22,6 +22,10 @@ export const errorCodes = {
   'access.denied': { status: 403, message: 'The access policy does not allow this.' },
   'config.invalid': { status: 500, message: 'The configuration is not valid.' },
   'store.unavailable': { status: 503, message: 'The store is not reachable.' },
+  'tickets.unavailable': {
+    status: 503,
+    message: 'The ticket tracker could not be read; nothing was granted.',
+  },
   internal: { status: 500, message: 'An internal error occurred.' },
   'ledger.invalid_proof': { status: 422, message: 'The Merkle proof does not verify.' },
   'ledger.invalid_note': { status: 400, message: 'The signed note is malformed.' },

@@ -307,6 +307,7 @@ describe('configKeys', () => {
         'access.catalog': [{ name: 'identity.phone', tier: 3, description: 'Phone number.' }],
         'access.policyDir': '/srv/custos/policies',
         'access.transparency.pseudonymSecret': 'x'.repeat(32),
+        'access.tracker': { url: 'https://tracker.example/api/tickets/{id}', token: 'tracker-token' },
         'auth.oidc': {
           issuer: 'https://idp.example',
           clientId: 'custos',
