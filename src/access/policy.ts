@@ -1,11 +1,21 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { CustosError } from '../core/errors.js';
 
-/** The policies shipped with Custos, beside `src/` and `dist/` at the package root. */
-export const defaultPolicyDir = fileURLToPath(new URL('../../policies/access/', import.meta.url));
+/**
+ * The policies shipped with Custos, in `policies/access/` at the package root: found by walking
+ * up from this module, which sits at a different depth in `src/`, `dist/` and the benchmarks' build.
+ */
+export const defaultPolicyDir = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 5; depth++, dir = dirname(dir)) {
+    const candidate = join(dir, 'policies', 'access');
+    if (existsSync(join(candidate, 'schema.cedarschema'))) return candidate;
+  }
+  return fileURLToPath(new URL('../../policies/access/', import.meta.url));
+})();
 
 export const approvalActions = ['autoApprove', 'approve', 'grant'] as const;
 export type ApprovalAction = (typeof approvalActions)[number];

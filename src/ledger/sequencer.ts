@@ -63,6 +63,7 @@ export function createSequencer(deps: {
   let queue: Waiting[] = [];
   let nextIndex = 0;
   let committing: Promise<void> | undefined;
+  let pumpQueued = false;
   let closed = false;
 
   async function loadNextIndex(): Promise<number> {
@@ -226,7 +227,15 @@ export function createSequencer(deps: {
           resolve,
           reject,
         });
-        pump();
+        // Start on a microtask, so that appends made together (a check and its disclosure) share
+        // one commit instead of the first going alone.
+        if (!pumpQueued) {
+          pumpQueued = true;
+          queueMicrotask(() => {
+            pumpQueued = false;
+            pump();
+          });
+        }
       });
     },
     /** The index the next entry will get. */

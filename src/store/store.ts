@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'k
 import pg from 'pg';
 import { CustosError } from '../core/errors.js';
 import type { Database } from './schema.js';
+import { createSqliteWriter, type SqliteWriter } from './sqlite-writer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -58,7 +59,11 @@ const pgTypes = {
   },
 };
 
-function openSqlite(options: StoreOptions): { db: Kysely<Database>; database: SqliteDatabase.Database } {
+function openSqlite(options: StoreOptions): {
+  db: Kysely<Database>;
+  database: SqliteDatabase.Database;
+  file: string;
+} {
   const file = options.sqliteFile ?? join(resolve(options.dataDir), 'custos.db');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
@@ -69,7 +74,46 @@ function openSqlite(options: StoreOptions): { db: Kysely<Database>; database: Sq
   database.pragma('busy_timeout = 5000');
   // 64 MiB of page cache (the default is 2 MiB): the ledger's append-heavy indexes stay in memory.
   database.pragma('cache_size = -65536');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), database };
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingPrepare(database) }) }),
+    database,
+    file,
+  };
+}
+
+// Distinct SQL texts whose prepared statements are kept. Queries differ only in their bound
+// values, so a few hundred cover every query Custos makes; `in (?, ?, …)` lists add a few more.
+const preparedCacheSize = 512;
+
+/**
+ * Kysely's SQLite driver prepares every query it runs, which on the access check's hot path costs
+ * more than executing it. Statements are reusable once they have run, and the driver runs one
+ * query at a time to completion, so a statement per SQL text can be kept and handed out again.
+ */
+function cachingPrepare(database: SqliteDatabase.Database) {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string): SqliteDatabase.Statement {
+      // Kysely opens transactions with a deferred `begin`. The ledger's writer thread holds a
+      // second connection, and a deferred transaction that reads and then writes after that
+      // connection committed fails with SQLITE_BUSY_SNAPSHOT instead of waiting: take the write
+      // lock up front, so the busy timeout applies.
+      const sql = text === 'begin' ? 'begin immediate' : text;
+      let statement = statements.get(sql);
+      if (statement) {
+        // Refresh its place: the map's order is the eviction order.
+        statements.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (statements.size >= preparedCacheSize) {
+          statements.delete(statements.keys().next().value as string);
+        }
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 // Rows per SQLite INSERT statement: one statement call per chunk instead of per row costs less
@@ -139,13 +183,24 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const dialect: Dialect = options.databaseUrl ? 'postgres' : 'sqlite';
   let db: Kysely<Database>;
   let insertMany: Store['insertMany'];
+  let writer: SqliteWriter | undefined;
   if (dialect === 'postgres') {
     db = openPostgres(options as StoreOptions & { databaseUrl: string });
     insertMany = pgInsertMany(db);
   } else {
     const sqlite = openSqlite(options);
     db = sqlite.db;
-    insertMany = sqliteInsertMany(db, sqlite.database);
+    // A file store sends large batches to a writer thread; an in-memory one has one connection.
+    const inThread = sqliteInsertMany(db, sqlite.database);
+    if (sqlite.file === ':memory:') insertMany = inThread;
+    else {
+      const threaded = createSqliteWriter(sqlite.file, sqliteRowsPerInsert);
+      writer = threaded;
+      // The commit's statements and fsync run beside the event loop, which keeps serving
+      // requests meanwhile. Commits are never concurrent: the ledger sequencer starts one only
+      // when the last has returned.
+      insertMany = (inserts) => threaded.insertMany(inserts);
+    }
   }
   const store: Store = {
     dialect,
@@ -162,7 +217,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         });
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await writer?.close();
+      await db.destroy();
+    },
   };
   if (dialect === 'postgres') {
     const schema = options.schema ?? 'public';

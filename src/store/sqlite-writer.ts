@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { CustosError } from '../core/errors.js';
+import type { BulkInsert } from './store.js';
+
+// The worker's code, plain JavaScript so that it runs the same from the TypeScript sources (tests)
+// and from the build. It owns a second connection to the SQLite file and runs each batch of bulk
+// inserts as one transaction; the commit's fsync then blocks this thread, not the event loop.
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -65536');
+const statements = new Map();
+function statement(table, columns, rows) {
+  const key = table + '(' + columns.join(',') + ')x' + rows;
+  let found = statements.get(key);
+  if (!found) {
+    const names = columns.map((c) => '"' + c + '"').join(', ');
+    const tuple = '(' + columns.map(() => '?').join(', ') + ')';
+    found = db.prepare('insert into "' + table + '" (' + names + ') values ' + Array(rows).fill(tuple).join(', '));
+    statements.set(key, found);
+  }
+  return found;
+}
+const write = db.transaction((inserts) => {
+  for (const insert of inserts) {
+    for (let i = 0; i < insert.rows.length; i += workerData.rowsPerInsert) {
+      const chunk = insert.rows.slice(i, i + workerData.rowsPerInsert);
+      statement(insert.table, insert.columns, chunk.length).run(chunk.flat());
+    }
+  }
+});
+parentPort.on('message', (message) => {
+  if (message.close) {
+    db.close();
+    parentPort.postMessage({ closed: true });
+    return;
+  }
+  try {
+    write.immediate(message.inserts);
+    parentPort.postMessage({ id: message.id, ok: true });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, ok: false, message: String(error && error.message), code: error && error.code });
+  }
+});
+`;
+
+export interface SqliteWriter {
+  insertMany(inserts: readonly BulkInsert[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Bulk inserts on a worker thread with its own connection to the SQLite file. The ledger's group
+ * commits go through it: their statements and fsync run beside the event loop instead of in it, so
+ * HTTP requests and checks keep being served while a commit is on its way to the disk. Callers are
+ * answered only after the commit returned, so durability is unchanged.
+ */
+export function createSqliteWriter(file: string, rowsPerInsert: number): SqliteWriter {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(workerSource, { eval: true, workerData: { file, driver, rowsPerInsert } });
+  // An idle writer must not keep the process alive.
+  worker.unref();
+  const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let failed: Error | undefined;
+  let closing: Promise<void> | undefined;
+
+  const failAll = (error: Error) => {
+    failed = error;
+    for (const { reject } of waiting.values()) reject(error);
+    waiting.clear();
+  };
+  worker.on('message', (message: { id: number; ok: boolean; message?: string; code?: string }) => {
+    const entry = waiting.get(message.id);
+    if (!entry) return;
+    waiting.delete(message.id);
+    if (waiting.size === 0) worker.unref();
+    if (message.ok) entry.resolve();
+    else {
+      const error = new Error(message.message ?? 'the SQLite writer failed') as Error & { code?: string };
+      if (message.code) error.code = message.code;
+      entry.reject(error);
+    }
+  });
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', (code) => {
+    if (!closing)
+      failAll(new CustosError('store.unavailable', `the SQLite writer stopped (exit code ${code})`));
+  });
+
+  return {
+    insertMany(inserts) {
+      if (failed) return Promise.reject(failed);
+      if (closing) return Promise.reject(new CustosError('store.unavailable', 'the store is closing'));
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ id, inserts });
+      });
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        if (failed) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        worker.ref();
+        worker.once('exit', () => resolve());
+        worker.on('message', (message: { closed?: boolean }) => {
+          if (message.closed) void worker.terminate();
+        });
+        worker.postMessage({ close: true });
+      });
+      return closing;
+    },
+  };
+}
