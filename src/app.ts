@@ -17,7 +17,7 @@ import { createMemoryBus } from './bus/memory.js';
 import { deliverWebhook } from './bus/webhook.js';
 import { type Clock, systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
-import { CustosError } from './core/errors.js';
+import { CustosError, isCustosError } from './core/errors.js';
 import type { Bus } from './core/events.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { type ApiKeys, createApiKeys } from './identity/apikeys.js';
@@ -210,7 +210,16 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         legalHoldDelayMs: config.access.transparency.legalHoldDelay,
       },
     });
-    const transparency = createTransparency({ store, clock, ledger });
+    // Access asks identity only this: which roles a user holds now.
+    const rolesOf = (userId: string) =>
+      users.get(userId).then(
+        (user) => user.roles as string[],
+        (error: unknown) => {
+          if (isCustosError(error) && error.code === 'resource.not_found') return [];
+          throw error;
+        },
+      );
+    const transparency = createTransparency({ store, clock, ledger, rolesOf });
     const tickets = createTickets({ store, clock });
     const protectedSubjects = createProtectedSubjects({ store, clock });
     const tracker = config.access.tracker
@@ -229,6 +238,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       policy: approvalPolicy,
       ledger,
       outbox,
+      rolesOf,
       options: { pendingTtlMs: config.access.requestTtl },
     });
     const breakGlass = createBreakGlass({

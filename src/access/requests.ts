@@ -141,6 +141,8 @@ export function createAccessRequests(deps: {
   policy: ApprovalPolicy;
   ledger: Pick<Ledger, 'append'>;
   outbox: Outbox;
+  /** A Custos user's roles, for the policies (handed in by app.ts; empty for an unknown user). */
+  rolesOf: (userId: string) => Promise<string[]>;
   options: { pendingTtlMs: number };
 }) {
   const { store, clock, policy, ledger, outbox } = deps;
@@ -376,6 +378,7 @@ export function createAccessRequests(deps: {
 
       const now = clock.now();
       const security = approver.roles.includes('analyst');
+      const requesterRoles = await deps.rolesOf(current.requester_id);
       let grant = null as Grant | null;
       const outcome = await store.transaction(async (tx) => {
         const row = await loadRow(tx, requestId, true);
@@ -413,12 +416,9 @@ export function createAccessRequests(deps: {
           decision = { allowed: false, policies: [] };
         } else {
           const yes = approvals.filter((a) => a.decision === 'approve');
-          const requesterRoles = (
-            await tx.selectFrom('users').select('roles').where('id', '=', row.requester_id).executeTakeFirst()
-          )?.roles;
           decision = policy.evaluate(
             'grant',
-            { id: row.requester_id, roles: requesterRoles ? (JSON.parse(requesterRoles) as string[]) : [] },
+            { id: row.requester_id, roles: requesterRoles },
             { id: requestId, facts },
             {
               approvals: yes.length,

@@ -1,10 +1,8 @@
 import type { Clock } from '../core/clock.js';
+import type { Role } from '../core/config.js';
 import { CustosError, isCustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { ApiKeys } from '../identity/apikeys.js';
-import type { Role } from '../identity/roles.js';
-import type { Users } from '../identity/users.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Outbox } from '../store/outbox.js';
 import type { AccessReviewCampaignsTable, AccessReviewItemsTable } from '../store/schema.js';
@@ -102,6 +100,20 @@ function toItem(row: AccessReviewItemsTable): ReviewItem {
 export type AccessReviews = ReturnType<typeof createAccessReviews>;
 
 /**
+ * What reviews need of Custos's own users and API keys. `app.ts` hands in the identity module's
+ * services; access does not import identity (domains never import each other).
+ */
+export interface ReviewedUsers {
+  list(): Promise<{ id: string; username: string; roles: Role[]; disabledAt: number | null }[]>;
+  get(id: string): Promise<{ id: string; username: string; roles: Role[]; disabledAt: number | null }>;
+  removeRole(id: string, role: Role, actorId: string): Promise<unknown>;
+}
+export interface ReviewedApiKeys {
+  list(): Promise<{ id: string; name: string; roles: Role[]; createdBy: string }[]>;
+  revoke(id: string, actorId: string): Promise<unknown>;
+}
+
+/**
  * Access review campaigns over standing privilege (users holding admin, analyst, approver or
  * auditor; service API keys) and over long grants. Each item goes to a reviewer who is never its
  * holder: whoever approved the grant, the holder's manager, the key's creator, or one of the
@@ -113,8 +125,8 @@ export function createAccessReviews(deps: {
   clock: Clock;
   logger: Logger;
   grants: Pick<Grants, 'revoke' | 'get'>;
-  users: Pick<Users, 'list' | 'get' | 'removeRole'>;
-  apiKeys: Pick<ApiKeys, 'list' | 'revoke'>;
+  users: ReviewedUsers;
+  apiKeys: ReviewedApiKeys;
   employees: Pick<Employees, 'get'>;
   ledger: Pick<Ledger, 'append'>;
   outbox: Outbox;

@@ -1,7 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Users } from '../identity/users.js';
 import type { Store } from '../store/store.js';
 import { maxSubjectsPerTicket, type Ticket, type Tickets, ticketIdPattern } from './tickets.js';
 
@@ -42,7 +41,8 @@ export type TrackerConnector = ReturnType<typeof createTrackerConnector>;
 export function createTrackerConnector(deps: {
   settings: TrackerSettings;
   tickets: Pick<Tickets, 'post'>;
-  users: Pick<Users, 'findForLogin'>;
+  /** Finds a Custos user by username (the identity module's lookup, handed in by app.ts). */
+  users: { findForLogin(username: string): Promise<{ id: string; disabled_at: number | null } | undefined> };
   store: Pick<Store, 'db'>;
   clock: Clock;
   logger: Logger;

@@ -63,6 +63,8 @@ export function createTransparency(deps: {
   store: Pick<Store, 'db'>;
   clock: Clock;
   ledger: Pick<Ledger, 'record' | 'prove'>;
+  /** A Custos user's current roles (handed in by app.ts; empty for an unknown user). */
+  rolesOf: (userId: string) => Promise<string[]>;
 }) {
   const { store, clock, ledger } = deps;
 
@@ -99,27 +101,19 @@ export function createTransparency(deps: {
         if (!stored?.body || !stored.salt) continue;
         const body = JSON.parse(stored.body) as DisclosureBody & { actorId?: never };
         const proof = await ledger.prove('access.disclosure', row.record_id);
-        const actorId = await store.db
-          .selectFrom('ledger_records')
-          .select('body')
-          .where('record_type', '=', 'access.check')
-          .where('record_id', '=', body.checkId)
-          .executeTakeFirst()
-          .then((check) => (check?.body ? (JSON.parse(check.body) as { actor: string }).actor : null));
+        const check = await ledger.record('access.check', body.checkId);
+        const actorId = check?.body ? (JSON.parse(check.body) as { actor: string }).actor : null;
         let accessor = actorId ? actors.get(actorId) : undefined;
         if (actorId && !accessor) {
-          const [user, employee] = await Promise.all([
-            store.db.selectFrom('users').select('roles').where('id', '=', actorId).executeTakeFirst(),
+          const [roles, employee] = await Promise.all([
+            deps.rolesOf(actorId),
             store.db
               .selectFrom('access_employees')
               .select('team')
               .where('user_id', '=', actorId)
               .executeTakeFirst(),
           ]);
-          accessor = {
-            roles: user ? (JSON.parse(user.roles) as string[]) : [],
-            team: employee?.team ?? null,
-          };
+          accessor = { roles, team: employee?.team ?? null };
           actors.set(actorId, accessor);
         }
         accesses.push({
