@@ -36,7 +36,7 @@ function memoryReader(leaves: readonly Uint8Array[]): NodeReader {
  * keeps the log verifiable.
  */
 export function createLedger(deps: {
-  store: Pick<Store, 'db' | 'insertMany'>;
+  store: Pick<Store, 'db' | 'insertMany' | 'orderedInserts'>;
   blobs: BlobStore;
   clock: Clock;
   logger: Logger;

@@ -24,7 +24,7 @@ export const defaultLedgerTuning: LedgerTuning = {
  * (created on first use), and loads its published state.
  */
 export async function openLocalLedger(deps: {
-  store: Pick<Store, 'db' | 'insertMany'>;
+  store: Pick<Store, 'db' | 'insertMany' | 'orderedInserts'>;
   clock: Clock;
   logger: Logger;
   origin: string;

@@ -53,7 +53,7 @@ export interface SequencerOptions {
  * after the transaction holding its record and entry has committed.
  */
 export function createSequencer(deps: {
-  store: Pick<Store, 'db' | 'insertMany'>;
+  store: Pick<Store, 'db' | 'insertMany' | 'orderedInserts'>;
   clock: Clock;
   logger: Logger;
   options: SequencerOptions;
@@ -62,7 +62,10 @@ export function createSequencer(deps: {
   const { store, clock, options } = deps;
   let queue: Waiting[] = [];
   let nextIndex = 0;
-  let committing: Promise<void> | undefined;
+  const inflight = new Set<Promise<void>>();
+  const maxInflight = store.orderedInserts ? 2 : 1;
+  const minSecondGroup = 8;
+  let needsReload = false;
   let pumpQueued = false;
   let closed = false;
 
@@ -100,7 +103,7 @@ export function createSequencer(deps: {
     return { entries, placements };
   }
 
-  async function commit(group: Waiting[]): Promise<void> {
+  async function commit(group: Waiting[], afterPrevious: boolean): Promise<void> {
     let sealed: SealedRecord[];
     try {
       sealed = sealRecords(group.map((w) => w.record));
@@ -115,11 +118,13 @@ export function createSequencer(deps: {
           waiting.reject(error);
         }
       }
-      if (good.length) await commit(good);
+      if (good.length) await commit(good, afterPrevious);
       return;
     }
     const firstIndex = nextIndex;
     const { entries, placements } = plan(group, sealed, firstIndex);
+    // Reserved now: a second group may be sealed and sent while this one is committing.
+    nextIndex = firstIndex + entries.length;
     const now = clock.now();
     // Rows riding along with their records, one bulk insert per table and column list.
     const extra = new Map<string, BulkInsert & { rows: unknown[][] }>();
@@ -135,43 +140,47 @@ export function createSequencer(deps: {
       insert.rows.push([...row.values]);
     }
     try {
-      await store.insertMany([
-        {
-          table: 'ledger_entries',
-          columns: ['idx', 'entry', 'created_at'],
-          rows: entries.map((e) => [e.index, Buffer.from(e.entry).toString('utf8'), now]),
-        },
-        {
-          table: 'ledger_records',
-          columns: [
-            'record_type',
-            'record_id',
-            'idx',
-            'position',
-            'salt',
-            'body',
-            'commitment',
-            'created_at',
-          ],
-          rows: sealed.map((s, i) => {
-            const placement = placements[i] as { index: number; position: number };
-            return [
-              s.type,
-              s.id,
-              placement.index,
-              placement.position,
-              s.salt.toString('hex'),
-              s.canonical,
-              s.commitment.toString('hex'),
-              now,
-            ];
-          }),
-        },
-        ...extra.values(),
-      ]);
+      await store.insertMany(
+        [
+          {
+            table: 'ledger_entries',
+            columns: ['idx', 'entry', 'created_at'],
+            rows: entries.map((e) => [e.index, Buffer.from(e.entry).toString('utf8'), now]),
+          },
+          {
+            table: 'ledger_records',
+            columns: [
+              'record_type',
+              'record_id',
+              'idx',
+              'position',
+              'salt',
+              'body',
+              'commitment',
+              'created_at',
+            ],
+            rows: sealed.map((s, i) => {
+              const placement = placements[i] as { index: number; position: number };
+              return [
+                s.type,
+                s.id,
+                placement.index,
+                placement.position,
+                s.salt.toString('hex'),
+                s.canonical,
+                s.commitment.toString('hex'),
+                now,
+              ];
+            }),
+          },
+          ...extra.values(),
+        ],
+        { afterPrevious },
+      );
     } catch (error) {
-      // Another writer may have taken these indexes; re-read before the next group.
-      nextIndex = await loadNextIndex().catch(() => nextIndex);
+      // Another writer may have taken these indexes, and a group sent after this one fails with
+      // it: re-read the next index once nothing is in flight, before any new group starts.
+      needsReload = true;
       deps.logger.error(
         { err: error, records: group.length },
         'ledger sequencing failed; nothing was recorded',
@@ -180,7 +189,6 @@ export function createSequencer(deps: {
       for (const waiting of group) waiting.reject(failure);
       return;
     }
-    nextIndex = firstIndex + entries.length;
     deps.onSequenced(entries);
     group.forEach((waiting, i) => {
       const placement = placements[i] as { index: number; position: number; count: number };
@@ -193,17 +201,32 @@ export function createSequencer(deps: {
     });
   }
 
+  /**
+   * Starts group commits while there is room. With a store that commits in call order, two are
+   * in flight: when none is, the queue is split in two, so that while one half commits the other
+   * is on its way, and callers woken by the first compute while the second is on the disk.
+   */
   function pump(): void {
-    if (committing || queue.length === 0) return;
-    const group = queue.slice(0, options.maxGroup);
-    queue = queue.slice(group.length);
-    committing = commit(group).finally(() => {
-      committing = undefined;
-      // The next group starts from the event loop, not from this promise chain: callers resume
-      // as microtasks, so chaining commits directly would starve timers and I/O (the integrator,
-      // HTTP requests) for as long as appends keep coming.
-      setImmediate(pump);
-    });
+    while (!needsReload && inflight.size < maxInflight && queue.length > 0) {
+      // A second commit is worth its fsync only for a real group; a few appends wait instead.
+      if (inflight.size > 0 && queue.length < minSecondGroup) break;
+      const half = inflight.size === 0 && maxInflight > 1 && queue.length >= 16;
+      const size = Math.min(options.maxGroup, half ? Math.ceil(queue.length / 2) : queue.length);
+      const group = queue.slice(0, size);
+      queue = queue.slice(size);
+      const committing: Promise<void> = commit(group, inflight.size > 0).finally(async () => {
+        inflight.delete(committing);
+        if (needsReload && inflight.size === 0) {
+          nextIndex = await loadNextIndex().catch(() => nextIndex);
+          needsReload = false;
+        }
+        // The next group starts from the event loop, not from this promise chain: callers
+        // resume as microtasks, so chaining commits directly would starve timers and I/O (the
+        // integrator, HTTP requests) for as long as appends keep coming.
+        setImmediate(pump);
+      });
+      inflight.add(committing);
+    }
   }
 
   return {
@@ -245,9 +268,9 @@ export function createSequencer(deps: {
     /** Refuses new appends and waits until every queued one is committed or failed. */
     async close(): Promise<void> {
       closed = true;
-      while (committing || queue.length) {
+      while (inflight.size || queue.length) {
         pump();
-        await committing;
+        await Promise.all(inflight);
       }
     },
   };

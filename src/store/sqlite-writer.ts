@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../core/errors.js';
-import type { BulkInsert } from './store.js';
+import type { BulkInsert, InsertManyOptions } from './store.js';
 
 // The worker's code, plain JavaScript so that it runs the same from the TypeScript sources (tests)
 // and from the build. It owns a second connection to the SQLite file and runs each batch of bulk
@@ -34,23 +34,31 @@ const write = db.transaction((inserts) => {
     }
   }
 });
+let lastFailed = false;
 parentPort.on('message', (message) => {
   if (message.close) {
     db.close();
     parentPort.postMessage({ closed: true });
     return;
   }
+  if (message.afterPrevious && lastFailed) {
+    parentPort.postMessage({ id: message.id, ok: false, message: 'an earlier batch it depends on failed' });
+    return;
+  }
   try {
     write.immediate(message.inserts);
+    lastFailed = false;
     parentPort.postMessage({ id: message.id, ok: true });
   } catch (error) {
+    lastFailed = true;
     parentPort.postMessage({ id: message.id, ok: false, message: String(error && error.message), code: error && error.code });
   }
 });
 `;
 
 export interface SqliteWriter {
-  insertMany(inserts: readonly BulkInsert[]): Promise<void>;
+  /** Batches commit in call order; with `afterPrevious`, a batch fails if the one before it did. */
+  insertMany(inserts: readonly BulkInsert[], options?: InsertManyOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,14 +102,14 @@ export function createSqliteWriter(file: string, rowsPerInsert: number): SqliteW
   });
 
   return {
-    insertMany(inserts) {
+    insertMany(inserts, options) {
       if (failed) return Promise.reject(failed);
       if (closing) return Promise.reject(new CustosError('store.unavailable', 'the store is closing'));
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker.ref();
-        worker.postMessage({ id, inserts });
+        worker.postMessage({ id, inserts, afterPrevious: options?.afterPrevious === true });
       });
     },
     close() {

@@ -25,8 +25,20 @@ export interface Store {
    * Inserts many rows into several tables in one transaction, faster than the query builder:
    * prepared statements on SQLite, multi-row inserts on PostgreSQL. For append-heavy paths.
    */
-  insertMany(inserts: readonly BulkInsert[]): Promise<void>;
+  insertMany(inserts: readonly BulkInsert[], options?: InsertManyOptions): Promise<void>;
+  /**
+   * True when bulk inserts commit one after another in the order they were called, and a call
+   * made with `afterPrevious` fails whenever the one before it failed. The ledger then keeps two
+   * group commits in flight, so callers compute while the disk works. SQLite's writer thread
+   * gives this; a PostgreSQL pool, whose transactions may finish in any order, does not.
+   */
+  readonly orderedInserts: boolean;
   close(): Promise<void>;
+}
+
+export interface InsertManyOptions {
+  /** Fail without writing anything if the previous `insertMany` call failed. */
+  afterPrevious?: boolean;
 }
 
 /** Rows for one table; every row has the same columns, in the same order as `columns`. */
@@ -197,9 +209,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       const threaded = createSqliteWriter(sqlite.file, sqliteRowsPerInsert);
       writer = threaded;
       // The commit's statements and fsync run beside the event loop, which keeps serving
-      // requests meanwhile. Commits are never concurrent: the ledger sequencer starts one only
-      // when the last has returned.
-      insertMany = (inserts) => threaded.insertMany(inserts);
+      // requests meanwhile.
+      insertMany = (inserts, insertOptions) => threaded.insertMany(inserts, insertOptions);
     }
   }
   const store: Store = {
@@ -208,6 +219,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     transaction: (work) => db.transaction().execute(work),
     insertMany,
+    orderedInserts: writer !== undefined,
     async ping() {
       try {
         await sql`select 1`.execute(db);

@@ -54,6 +54,21 @@ describe('the SQLite writer thread', () => {
     expect(await count()).toBe(15);
   });
 
+  it('fails a batch chained after a failed one, without writing it, and runs unchained ones', async () => {
+    const writer = createSqliteWriter(join(dir, 'custos.db'), 64);
+    await writer.insertMany([entries(0, 5)]);
+    const failing = writer.insertMany([entries(0, 1)]);
+    const chained = writer.insertMany([entries(100, 5)], { afterPrevious: true });
+    const alsoChained = writer.insertMany([entries(200, 5)], { afterPrevious: true });
+    const fresh = writer.insertMany([entries(300, 5)]);
+    await expect(failing).rejects.toThrow(/UNIQUE|constraint/i);
+    await expect(chained).rejects.toThrow(/earlier batch/);
+    await expect(alsoChained).rejects.toThrow(/earlier batch/);
+    await fresh;
+    await writer.close();
+    expect(await count()).toBe(10);
+  });
+
   it('finishes queued batches before it closes, and refuses work after', async () => {
     const writer = createSqliteWriter(join(dir, 'custos.db'), 64);
     const pending = Array.from({ length: 20 }, (_, i) => writer.insertMany([entries(1000 + i * 10, 10)]));
