@@ -85,7 +85,7 @@ export function createBreakGlass(deps: {
   clock: Clock;
   logger: Logger;
   catalog: Catalog;
-  grants: Pick<Grants, 'issue' | 'revoke'>;
+  grants: Pick<Grants, 'issue' | 'revoke' | 'activate'>;
   employees: Pick<Employees, 'get' | 'conflict'>;
   protectedSubjects: Pick<ProtectedSubjects, 'among'>;
   ledger: Pick<Ledger, 'append'>;
@@ -96,7 +96,10 @@ export function createBreakGlass(deps: {
 
   async function record(type: string, id: string, body: unknown, grant?: Grant): Promise<number> {
     try {
-      return (await ledger.append({ type, id, body })).index;
+      const { index } = await ledger.append({ type, id, body });
+      // Logged: the emergency grant may now permit.
+      if (grant) await deps.grants.activate(grant.id);
+      return index;
     } catch (error) {
       if (grant) {
         await deps.grants
@@ -108,16 +111,6 @@ export function createBreakGlass(deps: {
       if (isCustosError(error)) throw error;
       throw new CustosError('ledger.unavailable');
     }
-  }
-
-  async function load(id: string): Promise<AccessBreakGlassTable> {
-    const row = await store.db
-      .selectFrom('access_break_glass')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw new CustosError('resource.not_found', 'no such break-glass use');
-    return row;
   }
 
   function escalationEvent(row: AccessBreakGlassTable, why: 'rejected' | 'unreviewed') {
@@ -210,6 +203,7 @@ export function createBreakGlass(deps: {
             durationMs: input.durationMs,
             source: 'break_glass',
             requestId: null,
+            dormant: true,
           },
           tx,
         );
@@ -293,7 +287,7 @@ export function createBreakGlass(deps: {
           review_comment: input.comment,
           ...(escalateNow ? { escalated_at: now, escalation: 'rejected' } : {}),
         };
-        await tx
+        const claimed = await tx
           .updateTable('access_break_glass')
           .set({
             reviewed_at: updated.reviewed_at,
@@ -305,7 +299,11 @@ export function createBreakGlass(deps: {
           })
           .where('id', '=', id)
           .where('reviewed_at', 'is', null)
-          .execute();
+          .executeTakeFirst();
+        // Another reviewer got there first: nothing of this review may take effect.
+        if (Number(claimed.numUpdatedRows) === 0) {
+          throw new CustosError('action.not_allowed', 'already reviewed');
+        }
         if (rejected) {
           await tx
             .updateTable('access_grants')
@@ -344,10 +342,6 @@ export function createBreakGlass(deps: {
         comment: input.comment,
       });
       return toBreakGlass(row);
-    },
-
-    async get(id: string): Promise<BreakGlass> {
-      return toBreakGlass(await load(id));
     },
 
     /** Uses newest first; `pending` keeps those awaiting review. */

@@ -54,7 +54,16 @@ export interface IssueGrantInput {
   durationMs: number;
   source: Grant['source'];
   requestId?: string | null;
+  /**
+   * Issue it dormant: it permits nothing until `activate`. Callers that must log a grant before
+   * it may be used issue it dormant, append the ledger record, then activate it, so a crash in
+   * between leaves a grant that permits nothing rather than one nobody logged.
+   */
+  dormant?: boolean;
 }
+
+/** `starts_at` of a dormant grant: never reached, so `activeFor` ignores it. */
+export const dormantStart = Number.MAX_SAFE_INTEGER;
 
 /** A scope checked against the catalog and the caps, with its highest sensitivity tier. */
 export interface Scope {
@@ -138,7 +147,7 @@ export function createGrants(deps: {
         fields: JSON.stringify(scope.fields),
         operations: JSON.stringify(scope.operations),
         source: input.source,
-        starts_at: now,
+        starts_at: input.dormant ? dormantStart : now,
         expires_at: now + input.durationMs,
         revoked_at: null,
         revoked_by: null,
@@ -163,6 +172,16 @@ export function createGrants(deps: {
       if (tx) await write(tx);
       else await store.transaction(write);
       return toGrant(row, scope.subjects);
+    },
+
+    /** Lets a dormant grant permit from now on (its expiry stays as issued). */
+    async activate(id: string): Promise<void> {
+      await store.db
+        .updateTable('access_grants')
+        .set({ starts_at: clock.now() })
+        .where('id', '=', id)
+        .where('starts_at', '=', dormantStart)
+        .execute();
     },
 
     /** One grant with all its subjects. */
@@ -208,7 +227,12 @@ export function createGrants(deps: {
       const now = clock.now();
       let query = store.db.selectFrom('access_grants').selectAll();
       if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
-      if (filter.active) query = query.where('revoked_at', 'is', null).where('expires_at', '>', now);
+      if (filter.active) {
+        query = query
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', now)
+          .where('starts_at', '<=', now);
+      }
       const rows = await query
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')

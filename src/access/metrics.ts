@@ -48,6 +48,7 @@ export async function readAccessStats(store: Pick<Store, 'db'>, clock: Clock): P
     ])
     .where('g.revoked_at', 'is', null)
     .where('g.expires_at', '>', now)
+    .where('g.starts_at', '<=', now)
     .execute();
   const unexplained = new Set<string>();
   const activeGrants = { approval: 0, break_glass: 0 };

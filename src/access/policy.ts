@@ -34,7 +34,12 @@ export interface RequestFacts {
 
 export interface ApprovalContexts {
   autoApprove: Record<string, never>;
-  approve: { isRequester: boolean; isSubject: boolean; inRequesterManagementChain: boolean };
+  approve: {
+    isRequester: boolean;
+    isSubject: boolean;
+    inRequesterManagementChain: boolean;
+    approverRegistered: boolean;
+  };
   grant: { approvals: number; securityApprovals: number; managementApprovals: number };
 }
 

@@ -68,8 +68,13 @@ export interface Person {
   roles: readonly string[];
 }
 
-/** Roles that see every request; anyone else sees only their own. */
-const overseerRoles = ['admin', 'approver', 'analyst', 'auditor'];
+/** Roles that see every request and grant; anyone else sees only their own. */
+export const overseerRoles: readonly string[] = ['admin', 'approver', 'analyst', 'auditor'];
+
+/** True when one of these roles sees everyone's requests and grants. */
+export function oversees(roles: readonly string[]): boolean {
+  return roles.some((role) => overseerRoles.includes(role));
+}
 
 function toApproval(row: AccessApprovalsTable): Approval {
   return {
@@ -132,7 +137,7 @@ export function createAccessRequests(deps: {
   clock: Clock;
   logger: Logger;
   catalog: Catalog;
-  grants: Pick<Grants, 'issue' | 'revoke' | 'get'>;
+  grants: Pick<Grants, 'issue' | 'revoke' | 'get' | 'activate'>;
   tickets: Pick<Tickets, 'assertBacks'>;
   /** When set, tickets are read fresh from the external tracker before they back a request. */
   tracker?: Pick<TrackerConnector, 'sync'> | undefined;
@@ -170,7 +175,10 @@ export function createAccessRequests(deps: {
    */
   async function record(type: string, id: string, body: unknown, grant?: Grant | null): Promise<number> {
     try {
-      return (await ledger.append({ type, id, body })).index;
+      const { index } = await ledger.append({ type, id, body });
+      // Logged: the grant issued with this decision may now permit.
+      if (grant) await deps.grants.activate(grant.id);
+      return index;
     } catch (error) {
       if (grant) {
         await deps.grants
@@ -196,6 +204,7 @@ export function createAccessRequests(deps: {
         durationMs: row.duration_ms,
         source: 'approval',
         requestId: row.id,
+        dormant: true,
       },
       tx,
     );
@@ -358,8 +367,12 @@ export function createAccessRequests(deps: {
         isRequester: approver.id === current.requester_id,
         isSubject: approverEntry?.platformUserId ? subjects.includes(approverEntry.platformUserId) : false,
         inRequesterManagementChain: chain.includes(approver.id),
+        // Without a registry entry Custos cannot tell whether the approver is a subject.
+        approverRegistered: approverEntry !== undefined,
       };
-      const facts = factsOf(current, false);
+      // Protection is read again: a subject may have been put on the list since the request.
+      const nowProtected = (await deps.protectedSubjects.among(subjects)).length > 0;
+      const facts = { ...factsOf(current, false), protectedSubjects: nowProtected };
       const may = policy.evaluate('approve', approver, { id: requestId, facts }, context);
       if (!may.allowed) {
         // A refused attempt is itself on the record: who tried to decide what, and why not.
@@ -379,6 +392,8 @@ export function createAccessRequests(deps: {
       const now = clock.now();
       const security = approver.roles.includes('analyst');
       const requesterRoles = await deps.rolesOf(current.requester_id);
+      // With an external tracker, its current word on the ticket is read before deciding.
+      if (deps.tracker && input.decision === 'approve') await deps.tracker.sync(current.ticket_id);
       let grant = null as Grant | null;
       const outcome = await store.transaction(async (tx) => {
         const row = await loadRow(tx, requestId, true);
@@ -394,6 +409,7 @@ export function createAccessRequests(deps: {
         if (row.status !== 'pending') {
           throw new CustosError('action.not_allowed', `the request is ${row.status}, not pending`);
         }
+        row.protected_subjects = nowProtected ? 1 : 0;
         const previous = await approvalsOf(tx, requestId);
         if (previous.some((a) => a.approver_id === approver.id)) {
           throw new CustosError('resource.conflict', 'you have already decided on this request');
@@ -427,6 +443,26 @@ export function createAccessRequests(deps: {
             },
           );
           if (decision.allowed) {
+            // The ticket must still back the request when the grant is issued: it may have been
+            // closed or reassigned while the request waited.
+            let ticketQuery = tx
+              .selectFrom('access_tickets')
+              .select(['status', 'assignee_id', 'subjects'])
+              .where('id', '=', row.ticket_id);
+            if (store.dialect === 'postgres') ticketQuery = ticketQuery.forUpdate();
+            const ticket = await ticketQuery.executeTakeFirst();
+            const named = ticket ? (JSON.parse(ticket.subjects) as string[]) : [];
+            if (
+              !ticket ||
+              ticket.status !== 'open' ||
+              ticket.assignee_id !== row.requester_id ||
+              !subjects.every((subject) => named.includes(subject))
+            ) {
+              throw new CustosError(
+                'action.not_allowed',
+                `ticket ${row.ticket_id} no longer backs this request (closed, reassigned or changed)`,
+              );
+            }
             grant = await issueFor(tx, row);
             row.status = 'approved';
             row.grant_id = grant.id;
@@ -441,6 +477,7 @@ export function createAccessRequests(deps: {
             decision: row.decision,
             grant_id: row.grant_id,
             decided_at: row.decided_at,
+            protected_subjects: row.protected_subjects,
           })
           .where('id', '=', requestId)
           .execute();
@@ -497,7 +534,7 @@ export function createAccessRequests(deps: {
       const now = clock.now();
       const row = await store.transaction(async (tx) => {
         const row = await loadRow(tx, requestId, true);
-        if (!row || (row.requester_id !== by.id && !by.roles.some((r) => overseerRoles.includes(r)))) {
+        if (!row || (row.requester_id !== by.id && !oversees(by.roles))) {
           throw new CustosError('resource.not_found', 'no such access request');
         }
         if (row.requester_id !== by.id) {
@@ -538,7 +575,7 @@ export function createAccessRequests(deps: {
       }
       if (!analyst && !approved && by.id !== grant.actorId) {
         // Approvers and engineers learn nothing about grants that are not theirs.
-        if (!by.roles.some((r) => overseerRoles.includes(r))) {
+        if (!oversees(by.roles)) {
           throw new CustosError('resource.not_found', 'no such grant');
         }
         throw new CustosError(
@@ -550,12 +587,16 @@ export function createAccessRequests(deps: {
         throw new CustosError('action.not_allowed', 'the grant is already revoked');
       const now = clock.now();
       await store.transaction(async (tx) => {
-        await tx
+        const revoked = await tx
           .updateTable('access_grants')
           .set({ revoked_at: now, revoked_by: by.id, revoke_reason: reason.slice(0, 500) })
           .where('id', '=', grantId)
           .where('revoked_at', 'is', null)
-          .execute();
+          .executeTakeFirst();
+        // Someone else revoked it a moment ago: one revocation, one record, one event.
+        if (Number(revoked.numUpdatedRows) === 0) {
+          throw new CustosError('action.not_allowed', 'the grant is already revoked');
+        }
         await outbox.enqueue(
           tx,
           accessEvent(clock, {
@@ -580,7 +621,7 @@ export function createAccessRequests(deps: {
     /** One request, for its requester or anyone who oversees requests. */
     async get(requestId: string, viewer: Person): Promise<AccessRequest> {
       const row = await loadRow(store.db, requestId, false);
-      if (!row || (row.requester_id !== viewer.id && !viewer.roles.some((r) => overseerRoles.includes(r)))) {
+      if (!row || (row.requester_id !== viewer.id && !oversees(viewer.roles))) {
         throw new CustosError('resource.not_found', 'no such access request');
       }
       return toRequest(row, await approvalsOf(store.db, requestId));
@@ -592,7 +633,7 @@ export function createAccessRequests(deps: {
       filter: { status?: RequestStatus; mine?: boolean; limit?: number },
     ): Promise<AccessRequest[]> {
       let query = store.db.selectFrom('access_requests').selectAll();
-      if (filter.mine || !viewer.roles.some((r) => overseerRoles.includes(r))) {
+      if (filter.mine || !oversees(viewer.roles)) {
         query = query.where('requester_id', '=', viewer.id);
       }
       if (filter.status) query = query.where('status', '=', filter.status);

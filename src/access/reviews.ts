@@ -508,6 +508,27 @@ export function createAccessReviews(deps: {
         });
       }
 
+      // A revocation that failed or was cut short (a crash between marking and acting) is tried
+      // again: a decision to revoke must not stay on paper.
+      const unfinished = await store.db
+        .selectFrom('access_review_items')
+        .selectAll()
+        .where('decision', 'in', ['revoke', 'expired'])
+        .where((eb) => eb.or([eb('outcome', 'is', null), eb('outcome', 'like', 'error:%')]))
+        .where('decided_at', '<=', now - 60_000)
+        .limit(500)
+        .execute();
+      for (const item of unfinished) {
+        const outcome = await revokeTarget(item, 'retry').catch((error: unknown) =>
+          `error: ${(error as Error).message}`.slice(0, 200),
+        );
+        await store.db
+          .updateTable('access_review_items')
+          .set({ outcome })
+          .where('id', '=', item.id)
+          .execute();
+      }
+
       const due = await store.db
         .selectFrom('access_review_campaigns')
         .selectAll()

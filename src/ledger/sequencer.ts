@@ -66,6 +66,11 @@ export function createSequencer(deps: {
   const maxInflight = store.orderedInserts ? 2 : 1;
   const minSecondGroup = 8;
   let needsReload = false;
+  // The reload after a failed commit, awaited by close().
+  let reloading: Promise<void> | undefined;
+  // One past the last entry of the last commit that succeeded: commits finish in order, so the
+  // store holds exactly the entries below it (when this is the log's only writer).
+  let committedNext = 0;
   let pumpQueued = false;
   let closed = false;
 
@@ -189,6 +194,7 @@ export function createSequencer(deps: {
       for (const waiting of group) waiting.reject(failure);
       return;
     }
+    committedNext = firstIndex + entries.length;
     deps.onSequenced(entries);
     group.forEach((waiting, i) => {
       const placement = placements[i] as { index: number; position: number; count: number };
@@ -216,9 +222,17 @@ export function createSequencer(deps: {
       queue = queue.slice(size);
       const committing: Promise<void> = commit(group, inflight.size > 0).finally(async () => {
         inflight.delete(committing);
-        if (needsReload && inflight.size === 0) {
-          nextIndex = await loadNextIndex().catch(() => nextIndex);
-          needsReload = false;
+        if (needsReload && inflight.size === 0 && !reloading) {
+          // Without the store's answer, fall back to what this process saw committed, never to
+          // the indexes reserved for groups that failed: a gap would stop the log for good.
+          reloading = loadNextIndex()
+            .catch(() => committedNext)
+            .then((next) => {
+              nextIndex = next;
+              needsReload = false;
+              reloading = undefined;
+            });
+          await reloading;
         }
         // The next group starts from the event loop, not from this promise chain: callers
         // resume as microtasks, so chaining commits directly would starve timers and I/O (the
@@ -232,6 +246,7 @@ export function createSequencer(deps: {
   return {
     async start(): Promise<number> {
       nextIndex = await loadNextIndex();
+      committedNext = nextIndex;
       return nextIndex;
     },
     /** Resolves once the record and its entry are durably committed. */
@@ -268,9 +283,11 @@ export function createSequencer(deps: {
     /** Refuses new appends and waits until every queued one is committed or failed. */
     async close(): Promise<void> {
       closed = true;
-      while (inflight.size || queue.length) {
+      while (inflight.size || queue.length || reloading) {
         pump();
-        await Promise.all(inflight);
+        await Promise.all([...inflight, reloading]);
+        // Let the commits' own continuations (and a reload they start) run before looking again.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     },
   };

@@ -35,6 +35,7 @@ describe.each(backends)('access metrics on %s', (backend) => {
     const ana = await addUser(t.custos, 'ana', ['engineer']);
     const mia = await addUser(t.custos, 'mia', ['approver']);
     const oli = await addUser(t.custos, 'oli', ['engineer']);
+    await t.custos.employees.put({ userId: mia.id, platformUserId: null, managerId: null, team: 'leads' });
     await t.custos.employees.put({
       userId: oli.id,
       platformUserId: null,

@@ -63,7 +63,12 @@ describe('the shipped approval policies', () => {
   });
 
   it('let approvers and analysts decide, but never the requester or a subject', () => {
-    const context = { isRequester: false, isSubject: false, inRequesterManagementChain: false };
+    const context = {
+      isRequester: false,
+      isSubject: false,
+      inRequesterManagementChain: false,
+      approverRegistered: true,
+    };
     const decide = (roles: string[], over = {}) =>
       policy.evaluate('approve', { id: 'usr_b', roles }, { id: 'r', facts }, { ...context, ...over });
     expect(decide(['approver']).allowed).toBe(true);
@@ -73,6 +78,10 @@ describe('the shipped approval policies', () => {
       'never-the-requester',
     ]);
     expect(decide(['analyst'], { isSubject: true }).policies.map((p) => p.id)).toEqual(['never-a-subject']);
+    // Unknown to the registry, nobody can tell whether the approver is a subject: refused.
+    expect(decide(['approver'], { approverRegistered: false }).policies.map((p) => p.id)).toEqual([
+      'approver-must-be-registered',
+    ]);
   });
 });
 
@@ -148,6 +157,7 @@ describe('loading approval policies from a folder', () => {
         { id: ana.id, roles: ['engineer'] },
       );
       const mia = await addUser(t.custos, 'mia', ['approver']);
+      await t.custos.employees.put({ userId: mia.id, platformUserId: null, managerId: null, team: 'leads' });
       const after = await t.custos.accessRequests.decide(
         created.request.id,
         { id: mia.id, roles: ['approver'] },

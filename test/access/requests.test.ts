@@ -90,6 +90,12 @@ describe.each(backends)('access requests and approvals on %s', (backend) => {
       managerId: null,
       team: 'trust',
     });
+    await t.custos.employees.put({
+      userId: sol.id,
+      platformUserId: 'user-102',
+      managerId: null,
+      team: 'security',
+    });
     await postTicket('SUP-1', {
       title: 'No SMS',
       status: 'open',
@@ -346,6 +352,40 @@ describe.each(backends)('access requests and approvals on %s', (backend) => {
     expect(revocations.map((r) => JSON.parse(r.body as string).by).sort()).toEqual(
       [ana.id, mia.id, sol.id].sort(),
     );
+  });
+
+  it('re-reads the ticket and the protected list when it decides: a closed ticket grants nothing', async () => {
+    const id = (await request(ana, {})).json().request.id;
+    await decide(mia, id, 'approve');
+    await postTicket('SUP-1', {
+      title: 'No SMS',
+      status: 'closed',
+      assigneeId: ana.id,
+      subjects: ['user-1', 'user-9'],
+    });
+    const late = await decide(sol, id, 'approve');
+    expect(late.statusCode).toBe(409);
+    expect(late.json().message).toMatch(/no longer backs/);
+    expect(await t.custos.grants.list({})).toEqual([]);
+
+    // A subject put on the protected list after the request needs what protected subjects need.
+    await postTicket('SUP-1', {
+      title: 'No SMS',
+      status: 'open',
+      assigneeId: ana.id,
+      subjects: ['user-1', 'user-9'],
+    });
+    const photo = (await request(ana, { fields: ['profile.photo'] })).json().request.id;
+    await t.custos.protectedSubjects.put('user-1', 'journalist', 'test');
+    const once = await decide(pat, photo, 'approve');
+    expect(once.json().request).toMatchObject({ status: 'pending', protectedSubjects: true });
+    // An approver unknown to the employee registry may not decide at all.
+    const stranger = await person('zed', ['approver']);
+    const refused = await decide(stranger, photo, 'approve');
+    expect(refused.json()).toMatchObject({
+      code: 'access.denied',
+      details: { policies: ['approver-must-be-registered'] },
+    });
   });
 
   it('revokes a grant at once and answers 503 when the ledger cannot record the approval', async () => {

@@ -189,6 +189,30 @@ describe.each(backends)('access review campaigns on %s', (backend) => {
     ]).toEqual([1, 6, 1]);
   });
 
+  it('retries a revocation that was decided but never carried out', async () => {
+    const report = (await start(sol)).json();
+    const item = (report.items as ReviewItem[]).find((i) => i.target === longGrant) as ReviewItem;
+    // As if the process died between marking the decision and revoking the grant.
+    await t.custos.store.db
+      .updateTable('access_review_items')
+      .set({ decision: 'revoke', decided_at: t.clock.now(), outcome: null })
+      .where('id', '=', item.id)
+      .execute();
+    const check = () =>
+      t.custos.accessCheck.check(
+        { actor: ana.id, subject: 'user-1', fields: ['profile.photo'], operation: 'read' },
+        'test',
+      );
+    expect((await check()).decision).toBe('permit');
+    t.clock.advance(60_000);
+    await t.custos.accessReviews.sweep();
+    expect((await check()).decision).toBe('deny');
+    const after = (await t.custos.accessReviews.report(report.campaign.id)).items.find(
+      (i) => i.id === item.id,
+    );
+    expect(after?.outcome).toBe('revoked');
+  });
+
   it('refuses campaigns with nothing to review, unknown or unfit reviewers, and callers without the role', async () => {
     expect((await start(sol, { grantsLongerThan: undefined, includeRoles: false })).statusCode).toBe(400);
     expect((await start(sol, { reviewers: [ana.id] })).json().code).toBe('request.invalid');

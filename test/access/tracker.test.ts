@@ -57,6 +57,8 @@ describe.each(backends)('the external ticket tracker connector on %s', (backend)
     mia = (await addUser(t.custos, 'mia', ['approver'])).id;
     sol = (await addUser(t.custos, 'sol', ['analyst'])).id;
     await t.custos.employees.put({ userId: ana, platformUserId: null, managerId: mia, team: 'support' });
+    await t.custos.employees.put({ userId: mia, platformUserId: null, managerId: null, team: 'leads' });
+    await t.custos.employees.put({ userId: sol, platformUserId: null, managerId: null, team: 'security' });
   });
   afterEach(async () => {
     await t.dispose();

@@ -119,6 +119,18 @@ describe.each(backends)('the insider-access story on %s', (backend) => {
       team: 'sre',
       onCallUntil: t.clock.now() + 12 * 3_600_000,
     });
+    await t.custos.employees.put({
+      userId: as('mia').id,
+      platformUserId: 'staff-mia',
+      managerId: null,
+      team: 'leads',
+    });
+    await t.custos.employees.put({
+      userId: as('sol').id,
+      platformUserId: 'staff-sol',
+      managerId: null,
+      team: 'security',
+    });
     // A journalist on the protected list.
     expect(
       (

@@ -9,7 +9,7 @@ import {
 } from '../../access/grants.js';
 import type { ApprovalPolicy } from '../../access/policy.js';
 import { type ProtectedSubjects, protectedCategories } from '../../access/protected.js';
-import { type AccessRequests, requestStatuses } from '../../access/requests.js';
+import { type AccessRequests, oversees, requestStatuses } from '../../access/requests.js';
 import { ticketIdPattern } from '../../access/tickets.js';
 import { parseDuration } from '../../core/config.js';
 import { type Principal, principalOf } from '../auth.js';
@@ -111,7 +111,8 @@ const breakGlassSchema = z.object({
   escalation: z.enum(['rejected', 'unreviewed']).nullable(),
 });
 
-const overseers = ['admin', 'analyst', 'auditor'];
+// Break-glass uses are security's to oversee; approvers see only requests and grants.
+const breakGlassOverseers = ['admin', 'analyst', 'auditor'];
 
 const person = (principal: Principal) => ({ id: principal.id, roles: principal.roles });
 
@@ -273,8 +274,7 @@ export function requestsRoutes(
     },
     async (request) => {
       const viewer = principalOf(request);
-      const oversees = viewer.roles.some((r) => ['admin', 'approver', 'analyst', 'auditor'].includes(r));
-      const actorId = oversees ? request.query.actor : viewer.id;
+      const actorId = oversees(viewer.roles) ? request.query.actor : viewer.id;
       return {
         grants: await deps.grants.list({
           ...(actorId ? { actorId } : {}),
@@ -435,7 +435,7 @@ export function requestsRoutes(
     },
     async (request) => {
       const viewer = principalOf(request);
-      const all = viewer.roles.some((r) => overseers.includes(r));
+      const all = viewer.roles.some((r) => breakGlassOverseers.includes(r));
       return {
         uses: await deps.breakGlass.list({
           pending: request.query.pending,
