@@ -210,6 +210,11 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         legalHoldDelayMs: config.access.transparency.legalHoldDelay,
       },
     });
+    if (config.database.url && !config.access.transparency.pseudonymSecret) {
+      logger.warn(
+        'access.transparency.pseudonymSecret is not set: this node made its own, so accessor pseudonyms will differ between nodes sharing this database',
+      );
+    }
     // Access asks identity only this: which roles a user holds now.
     const rolesOf = (userId: string) =>
       users.get(userId).then(

@@ -57,6 +57,8 @@ parentPort.on('message', (message) => {
 `;
 
 export interface SqliteWriter {
+  /** Why the writer thread stopped, if it did; every insert then fails until restart. */
+  readonly failure: Error | undefined;
   /** Batches commit in call order; with `afterPrevious`, a batch fails if the one before it did. */
   insertMany(inserts: readonly BulkInsert[], options?: InsertManyOptions): Promise<void>;
   close(): Promise<void>;
@@ -102,6 +104,9 @@ export function createSqliteWriter(file: string, rowsPerInsert: number): SqliteW
   });
 
   return {
+    get failure() {
+      return failed;
+    },
     insertMany(inserts, options) {
       if (failed) return Promise.reject(failed);
       if (closing) return Promise.reject(new CustosError('store.unavailable', 'the store is closing'));

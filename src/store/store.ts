@@ -221,6 +221,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     insertMany,
     orderedInserts: writer !== undefined,
     async ping() {
+      if (writer?.failure) {
+        throw new CustosError('store.unavailable', 'the SQLite writer thread stopped; restart Custos', {
+          reason: writer.failure.message,
+        });
+      }
       try {
         await sql`select 1`.execute(db);
       } catch (error) {

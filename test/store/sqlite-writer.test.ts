@@ -69,6 +69,14 @@ describe('the SQLite writer thread', () => {
     expect(await count()).toBe(10);
   });
 
+  it('fails closed, and says why, when its thread cannot work', async () => {
+    const writer = createSqliteWriter(join(dir, 'missing', 'folder', 'custos.db'), 64);
+    await expect(writer.insertMany([entries(0, 1)])).rejects.toThrow();
+    expect(writer.failure?.message).toMatch(/directory|open/i);
+    await expect(writer.insertMany([entries(1, 1)])).rejects.toBe(writer.failure);
+    await writer.close();
+  });
+
   it('finishes queued batches before it closes, and refuses work after', async () => {
     const writer = createSqliteWriter(join(dir, 'custos.db'), 64);
     const pending = Array.from({ length: 20 }, (_, i) => writer.insertMany([entries(1000 + i * 10, 10)]));
