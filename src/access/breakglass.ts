@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { CustosError, isCustosError } from '../core/errors.js';
+import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -7,6 +7,7 @@ import type { Outbox } from '../store/outbox.js';
 import type { AccessBreakGlassTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Catalog } from './catalog.js';
+import { decisionRecorder } from './decisions.js';
 import type { Employees } from './employees.js';
 import { accessActivity, accessEvent } from './events.js';
 import { checkScope, type Grant, type Grants } from './grants.js';
@@ -92,26 +93,8 @@ export function createBreakGlass(deps: {
   outbox: Outbox;
   options: BreakGlassOptions;
 }) {
-  const { store, clock, outbox, ledger, options } = deps;
-
-  async function record(type: string, id: string, body: unknown, grant?: Grant): Promise<number> {
-    try {
-      const { index } = await ledger.append({ type, id, body });
-      // Logged: the emergency grant may now permit.
-      if (grant) await deps.grants.activate(grant.id);
-      return index;
-    } catch (error) {
-      if (grant) {
-        await deps.grants
-          .revoke(grant.id, 'custos', 'the ledger could not record the break-glass grant')
-          .catch((revokeError: unknown) =>
-            deps.logger.error({ err: revokeError, grantId: grant.id }, 'revoking an unrecorded grant failed'),
-          );
-      }
-      if (isCustosError(error)) throw error;
-      throw new CustosError('ledger.unavailable');
-    }
-  }
+  const { store, clock, outbox, options } = deps;
+  const record = decisionRecorder(deps);
 
   function escalationEvent(row: AccessBreakGlassTable, why: 'rejected' | 'unreviewed') {
     return accessEvent(clock, {

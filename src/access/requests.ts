@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import { CustosError, isCustosError } from '../core/errors.js';
+import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -8,6 +8,7 @@ import type { Outbox } from '../store/outbox.js';
 import type { AccessApprovalsTable, AccessRequestsTable, Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Catalog } from './catalog.js';
+import { decisionRecorder } from './decisions.js';
 import type { Employees } from './employees.js';
 import { accessActivity, accessEvent } from './events.js';
 import { checkScope, type Grant, type Grants, type Operation, type Purpose, purposes } from './grants.js';
@@ -150,7 +151,8 @@ export function createAccessRequests(deps: {
   rolesOf: (userId: string) => Promise<string[]>;
   options: { pendingTtlMs: number };
 }) {
-  const { store, clock, policy, ledger, outbox } = deps;
+  const { store, clock, policy, outbox } = deps;
+  const record = decisionRecorder(deps);
 
   async function loadRow(tx: Transaction<Database> | Store['db'], id: string, lock: boolean) {
     let query = tx.selectFrom('access_requests').selectAll().where('id', '=', id);
@@ -167,29 +169,6 @@ export function createAccessRequests(deps: {
       .where('request_id', '=', id)
       .orderBy('created_at')
       .execute();
-  }
-
-  /**
-   * Logs a decision; if the ledger cannot take it, the grant it produced is revoked at once and
-   * the caller gets 503, so no grant exists whose issue is not on the record.
-   */
-  async function record(type: string, id: string, body: unknown, grant?: Grant | null): Promise<number> {
-    try {
-      const { index } = await ledger.append({ type, id, body });
-      // Logged: the grant issued with this decision may now permit.
-      if (grant) await deps.grants.activate(grant.id);
-      return index;
-    } catch (error) {
-      if (grant) {
-        await deps.grants
-          .revoke(grant.id, 'custos', 'the ledger could not record the grant')
-          .catch((revokeError: unknown) =>
-            deps.logger.error({ err: revokeError, grantId: grant.id }, 'revoking an unrecorded grant failed'),
-          );
-      }
-      if (isCustosError(error)) throw error;
-      throw new CustosError('ledger.unavailable');
-    }
   }
 
   async function issueFor(tx: Transaction<Database>, row: AccessRequestsTable): Promise<Grant> {
@@ -453,8 +432,7 @@ export function createAccessRequests(deps: {
             const ticket = await ticketQuery.executeTakeFirst();
             const named = ticket ? (JSON.parse(ticket.subjects) as string[]) : [];
             if (
-              !ticket ||
-              ticket.status !== 'open' ||
+              ticket?.status !== 'open' ||
               ticket.assignee_id !== row.requester_id ||
               !subjects.every((subject) => named.includes(subject))
             ) {

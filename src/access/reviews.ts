@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Outbox } from '../store/outbox.js';
 import type { AccessReviewCampaignsTable, AccessReviewItemsTable } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { decisionRecorder } from './decisions.js';
 import type { Employees } from './employees.js';
 import { accessActivity, accessEvent } from './events.js';
 import type { Grants } from './grants.js';
@@ -132,16 +133,12 @@ export function createAccessReviews(deps: {
   outbox: Outbox;
   options: { remindBeforeMs: number };
 }) {
-  const { store, clock, outbox, ledger, logger } = deps;
+  const { store, clock, outbox, logger } = deps;
 
-  async function record(type: string, body: unknown): Promise<void> {
-    try {
-      await ledger.append({ type, id: newId('rvr', clock), body });
-    } catch (error) {
-      if (isCustosError(error)) throw error;
-      throw new CustosError('ledger.unavailable');
-    }
-  }
+  const recordDecision = decisionRecorder({ ledger: deps.ledger, logger });
+  const record = async (type: string, body: unknown) => {
+    await recordDecision(type, newId('rvr', clock), body);
+  };
 
   /** Takes the privilege away; returns what happened, never throws for an expected refusal. */
   async function revokeTarget(item: AccessReviewItemsTable, by: string): Promise<string> {

@@ -1,20 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CustosEvent } from '../../src/core/events.js';
 import {
-  addUser,
+  type addUser,
+  callAs,
   createTestCustos,
-  type SessionAuth,
-  sessionHeaders,
+  type Person,
+  signedInPerson,
   signIn,
   type TestCustos,
 } from '../support/app.js';
 import { backends } from '../support/services.js';
-
-interface Person {
-  id: string;
-  username: string;
-  auth: SessionAuth;
-}
 
 describe.each(backends)('break-glass on %s', (backend) => {
   let t: TestCustos;
@@ -23,18 +18,11 @@ describe.each(backends)('break-glass on %s', (backend) => {
   let sol: Person; // security analyst
   let sam: Person; // another analyst, on call
 
-  async function person(username: string, roles: Parameters<typeof addUser>[2]): Promise<Person> {
-    const user = await addUser(t.custos, username, roles);
-    return { id: user.id, username, auth: await signIn(t.custos, username) };
-  }
+  const person = (username: string, roles: Parameters<typeof addUser>[2]) =>
+    signedInPerson(t.custos, username, roles);
 
   const call = (who: Person, method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
-    t.custos.api.app.inject({
-      method,
-      url,
-      headers: sessionHeaders(who.auth),
-      ...(payload ? { payload } : {}),
-    });
+    callAs(t.custos, who, method, url, payload);
 
   const use = (who: Person, body: Record<string, unknown> = {}) =>
     call(who, 'POST', '/v1/access/break-glass', {

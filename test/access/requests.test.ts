@@ -1,19 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyRecordProof } from '../../src/ledger/recordproof.js';
 import {
-  addUser,
+  type addUser,
+  callAs,
   createTestCustos,
-  type SessionAuth,
-  sessionHeaders,
+  type Person,
+  signedInPerson,
   signIn,
   type TestCustos,
 } from '../support/app.js';
 import { backends } from '../support/services.js';
-
-interface Person {
-  id: string;
-  auth: SessionAuth;
-}
 
 describe.each(backends)('access requests and approvals on %s', (backend) => {
   let t: TestCustos;
@@ -24,18 +20,11 @@ describe.each(backends)('access requests and approvals on %s', (backend) => {
   let sol: Person; // security analyst
   let pat: Person; // an approver outside ana's chain, whose own platform account is user-9
 
-  async function person(username: string, roles: Parameters<typeof addUser>[2]): Promise<Person> {
-    const user = await addUser(t.custos, username, roles);
-    return { id: user.id, auth: await signIn(t.custos, username) };
-  }
+  const person = (username: string, roles: Parameters<typeof addUser>[2]) =>
+    signedInPerson(t.custos, username, roles);
 
-  const call = (who: Person, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-    t.custos.api.app.inject({
-      method,
-      url,
-      headers: sessionHeaders(who.auth),
-      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
-    });
+  const call = (who: Person, method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+    callAs(t.custos, who, method, url, payload);
 
   const postTicket = (id: string, body: Record<string, unknown>) =>
     t.custos.api.app.inject({

@@ -1,20 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../src/access/reviews.js';
 import {
-  addUser,
+  type addUser,
+  callAs,
   createTestCustos,
-  type SessionAuth,
-  sessionHeaders,
+  type Person,
+  signedInPerson,
   signIn,
   type TestCustos,
 } from '../support/app.js';
 import { backends } from '../support/services.js';
-
-interface Person {
-  id: string;
-  username: string;
-  auth: SessionAuth;
-}
 
 const day = 86_400_000;
 
@@ -29,20 +24,13 @@ describe.each(backends)('access review campaigns on %s', (backend) => {
   let longGrant: string;
   let shortGrant: string;
 
-  async function person(username: string, roles: Parameters<typeof addUser>[2]): Promise<Person> {
-    const user = await addUser(t.custos, username, roles);
-    return { id: user.id, username, auth: await signIn(t.custos, username) };
-  }
+  const person = (username: string, roles: Parameters<typeof addUser>[2]) =>
+    signedInPerson(t.custos, username, roles);
   const refresh = async (...people: Person[]) => {
     for (const p of people) p.auth = await signIn(t.custos, p.username);
   };
   const call = (who: Person, method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
-    t.custos.api.app.inject({
-      method,
-      url,
-      headers: sessionHeaders(who.auth),
-      ...(payload ? { payload } : {}),
-    });
+    callAs(t.custos, who, method, url, payload);
 
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });

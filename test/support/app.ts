@@ -91,3 +91,32 @@ export async function signIn(
 export function sessionHeaders(auth: SessionAuth): Record<string, string> {
   return { cookie: auth.cookie, 'x-csrf-token': auth.csrf };
 }
+
+/** A console user with a live session, for route tests that act as several people. */
+export interface Person {
+  id: string;
+  username: string;
+  auth: SessionAuth;
+}
+
+/** Creates a user with these roles and signs them in. */
+export async function signedInPerson(custos: Custos, username: string, roles: Role[]): Promise<Person> {
+  const user = await addUser(custos, username, roles);
+  return { id: user.id, username, auth: await signIn(custos, username) };
+}
+
+/** One request as that person, with their session cookie and CSRF token. */
+export function callAs(
+  custos: Custos,
+  who: Person,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: Record<string, unknown>,
+) {
+  return custos.api.app.inject({
+    method,
+    url,
+    headers: sessionHeaders(who.auth),
+    ...(payload === undefined ? {} : { payload }),
+  });
+}
