@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roleNames } from '../core/config.js';
+import { parseDuration, roleNames } from '../core/config.js';
 import { maxPasswordLength } from '../identity/passwords.js';
 import { userRoles } from '../identity/roles.js';
 
@@ -40,3 +40,28 @@ export const apiKeySchema = z.object({
   lastUsedAt: z.number().nullable(),
   revokedAt: z.number().nullable(),
 });
+
+/** A Custos user id. */
+export const usrId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a usr_ id');
+
+/** A platform (end-user) id as the platform writes it. */
+export const subjectId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:@+-]+$/, 'expected a platform user id');
+
+/** A duration written like `30m`, `4h` or `14d`, as milliseconds, above 0 and at most `maxMs`. */
+export const durationText = (maxMs: number, tooLong: string) =>
+  z
+    .string()
+    .max(16)
+    .transform((text, ctx) => {
+      try {
+        return parseDuration(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30m, 4h or 2d' });
+        return z.NEVER;
+      }
+    })
+    .refine((ms) => ms > 0 && ms <= maxMs, tooLong);

@@ -11,36 +11,13 @@ import type { ApprovalPolicy } from '../../access/policy.js';
 import { type ProtectedSubjects, protectedCategories } from '../../access/protected.js';
 import { type AccessRequests, oversees, requestStatuses } from '../../access/requests.js';
 import { ticketIdPattern } from '../../access/tickets.js';
-import { parseDuration } from '../../core/config.js';
 import { type Principal, principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
+import { durationText, idParam, subjectId, usrId } from '../schemas.js';
 import type { App } from '../types.js';
 
-const subjectId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_.:@+-]+$/, 'expected a platform user id');
-const idParam = (prefix: string) =>
-  z
-    .object({
-      id: z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `expected a ${prefix}_ id`),
-    })
-    .strict();
-
 const longest = Math.max(...Object.values(maxDurationByTier));
-const durationText = z
-  .string()
-  .max(16)
-  .transform((text, ctx) => {
-    try {
-      return parseDuration(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30m, 4h or 2d' });
-      return z.NEVER;
-    }
-  })
-  .refine((ms) => ms > 0 && ms <= longest, 'a grant lasts at most 7 days');
+const grantDuration = durationText(longest, 'a grant lasts at most 7 days');
 
 const appliedPolicy = z.object({ id: z.string(), effect: z.enum(['permit', 'forbid']), reason: z.string() });
 const requestSchema = z.object({
@@ -141,7 +118,7 @@ export function requestsRoutes(
             subjects: z.array(subjectId).min(1).max(maxSubjectsPerGrant),
             fields: z.array(z.string().min(1).max(64)).min(1).max(50),
             operations: z.array(z.enum(operations)).min(1).max(2),
-            duration: durationText,
+            duration: grantDuration,
             justification: z.string().min(10).max(2000),
           })
           .strict(),
@@ -258,10 +235,7 @@ export function requestsRoutes(
         summary: 'Grants, newest first: your own, or anyone’s for approvers, analysts, auditors and admins.',
         querystring: z
           .object({
-            actor: z
-              .string()
-              .regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/)
-              .optional(),
+            actor: usrId.optional(),
             active: z
               .enum(['true', 'false'])
               .optional()
@@ -396,7 +370,7 @@ export function requestsRoutes(
           .object({
             subjects: z.array(subjectId).min(1).max(100),
             fields: z.array(z.string().min(1).max(64)).min(1).max(50),
-            duration: durationText,
+            duration: grantDuration,
             reason: z.string().min(20).max(2000),
             incident: z.string().regex(ticketIdPattern, 'expected an incident or ticket id').optional(),
           })

@@ -1,24 +1,9 @@
 import { z } from 'zod';
 import type { AccessReviews } from '../../access/reviews.js';
-import { parseDuration } from '../../core/config.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
+import { durationText, idParam, usrId } from '../schemas.js';
 import type { App } from '../types.js';
-
-const usrId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a usr_ id');
-const duration = (max: number, what: string) =>
-  z
-    .string()
-    .max(16)
-    .transform((text, ctx) => {
-      try {
-        return parseDuration(text);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 12h or 14d' });
-        return z.NEVER;
-      }
-    })
-    .refine((ms) => ms > 0 && ms <= max, what);
 
 const itemSchema = z.object({
   id: z.string(),
@@ -60,12 +45,8 @@ const reportSchema = z.object({
   ),
   items: z.array(itemSchema),
 });
-const campaignParams = z
-  .object({ id: z.string().regex(/^rvw_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a rvw_ id') })
-  .strict();
-const itemParams = z
-  .object({ id: z.string().regex(/^rvi_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a rvi_ id') })
-  .strict();
+const campaignParams = idParam('rvw');
+const itemParams = idParam('rvi');
 
 /** Access review campaigns, reviewers' queues and decisions, and campaign reports. */
 export function reviewsRoutes(app: App, deps: { accessReviews: AccessReviews }): void {
@@ -79,8 +60,11 @@ export function reviewsRoutes(app: App, deps: { accessReviews: AccessReviews }):
         body: z
           .object({
             name: z.string().min(3).max(200),
-            duration: duration(90 * 86_400_000, 'a campaign runs at most 90 days'),
-            grantsLongerThan: duration(7 * 86_400_000, 'at most 7d, the longest a grant lasts').optional(),
+            duration: durationText(90 * 86_400_000, 'a campaign runs at most 90 days'),
+            grantsLongerThan: durationText(
+              7 * 86_400_000,
+              'at most 7d, the longest a grant lasts',
+            ).optional(),
             includeRoles: z.boolean().default(true),
             reviewers: z.array(usrId).min(1).max(50),
           })

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { operations, purposes } from '../../access/grants.js';
 import type { Transparency } from '../../access/transparency.js';
 import { errorResponses } from '../errors.js';
+import { subjectId } from '../schemas.js';
 import type { App } from '../types.js';
 
 const recordProof = z.object({
@@ -27,11 +28,7 @@ export function transparencyRoutes(app: App, deps: { transparency: Transparency 
           'Every permitted access to one user’s data, newest first: when, which fields, why, a pseudonymous accessor and their role, and a ledger proof of each record.',
         params: z
           .object({
-            subjectId: z
-              .string()
-              .min(1)
-              .max(128)
-              .regex(/^[A-Za-z0-9_.:@+-]+$/, 'expected a platform user id'),
+            subjectId,
           })
           .strict(),
         querystring: z
