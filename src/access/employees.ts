@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Reason } from '../core/decision.js';
 import { CustosError } from '../core/errors.js';
@@ -34,13 +35,17 @@ export type Employees = ReturnType<typeof createEmployees>;
  */
 export function createEmployees(deps: { store: Pick<Store, 'db'>; clock: Clock }) {
   const { store, clock } = deps;
+  // Every access check looks its actor up: the SQL is built once and only the value changes.
+  const getSql = store.db.selectFrom('access_employees').selectAll().where('user_id', '=', '').compile().sql;
+  const byPlatformSql = store.db
+    .selectFrom('access_employees')
+    .selectAll()
+    .where('platform_user_id', '=', '')
+    .compile().sql;
 
   async function get(userId: string): Promise<Employee | undefined> {
-    const row = await store.db
-      .selectFrom('access_employees')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const { rows } = await store.db.executeQuery<AccessEmployeesTable>(CompiledQuery.raw(getSql, [userId]));
+    const row = rows[0];
     return row ? toEmployee(row) : undefined;
   }
 
@@ -91,11 +96,9 @@ export function createEmployees(deps: { store: Pick<Store, 'db'>; clock: Clock }
       if (actor.platformUserId === subjectId) {
         return { code: 'subject.self', message: 'Engineers may not look up their own account.' };
       }
-      const owners = await store.db
-        .selectFrom('access_employees')
-        .selectAll()
-        .where('platform_user_id', '=', subjectId)
-        .execute();
+      const { rows: owners } = await store.db.executeQuery<AccessEmployeesTable>(
+        CompiledQuery.raw(byPlatformSql, [subjectId]),
+      );
       if (owners.length === 0) return undefined;
       const owner = toEmployee(owners[0] as AccessEmployeesTable);
       if (actor.team !== null && owner.team === actor.team) {

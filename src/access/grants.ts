@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -133,6 +133,20 @@ export function createGrants(deps: {
   catalog: Catalog;
 }) {
   const { store, clock, catalog } = deps;
+  const activeForQuery = store.db
+    .selectFrom('access_grant_subjects as s')
+    .innerJoin('access_grants as g', 'g.id', 's.grant_id')
+    .selectAll('g')
+    .where('s.actor_id', '=', '')
+    .where('s.subject_id', '=', '')
+    .where('s.expires_at', '>', 0)
+    .where('g.starts_at', '<=', 0)
+    .where('g.revoked_at', 'is', null)
+    .orderBy('g.created_at', 'desc')
+    .compile();
+  // Bound in this order by activeFor: actor, subject, now, now.
+  if (activeForQuery.parameters.length !== 4) throw new Error('activeFor: unexpected parameters');
+  const activeForSql = activeForQuery.sql;
 
   return {
     /** Issues a grant; pass `tx` to make it part of the caller's transaction. */
@@ -261,17 +275,10 @@ export function createGrants(deps: {
     /** The grants in force now for this actor over this subject, newest first. */
     async activeFor(actorId: string, subjectId: string): Promise<Grant[]> {
       const now = clock.now();
-      const rows = await store.db
-        .selectFrom('access_grant_subjects as s')
-        .innerJoin('access_grants as g', 'g.id', 's.grant_id')
-        .selectAll('g')
-        .where('s.actor_id', '=', actorId)
-        .where('s.subject_id', '=', subjectId)
-        .where('s.expires_at', '>', now)
-        .where('g.starts_at', '<=', now)
-        .where('g.revoked_at', 'is', null)
-        .orderBy('g.created_at', 'desc')
-        .execute();
+      // Every access check runs this: the SQL is built once and only the values change.
+      const { rows } = await store.db.executeQuery<GrantRow>(
+        CompiledQuery.raw(activeForSql, [actorId, subjectId, now, now]),
+      );
       return rows.map((row) => toGrant(row, [subjectId]));
     },
   };
