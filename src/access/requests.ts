@@ -189,6 +189,11 @@ export function createAccessRequests(deps: {
     );
   }
 
+  /** Announced once the grant is logged and active, never for one the ledger refused. */
+  async function announceGrant(grant: Grant, requestId: string, approvedBy: string): Promise<void> {
+    await store.transaction((tx) => outbox.enqueue(tx, grantEvent(grant, requestId, approvedBy)));
+  }
+
   function grantEvent(grant: Grant, requestId: string, approvedBy: string) {
     return accessEvent(clock, {
       topic: 'access.grant.issued',
@@ -300,7 +305,6 @@ export function createAccessRequests(deps: {
             },
           }),
         );
-        if (grant) await outbox.enqueue(tx, grantEvent(grant, row.id, 'policy'));
       });
       const ledgerIndex = await record(
         'access.request',
@@ -322,6 +326,7 @@ export function createAccessRequests(deps: {
         },
         grant,
       );
+      if (grant) await announceGrant(grant, row.id, 'policy');
       return { request: toRequest(row, []), grant, ledgerIndex };
     },
 
@@ -482,7 +487,6 @@ export function createAccessRequests(deps: {
             },
           }),
         );
-        if (grant) await outbox.enqueue(tx, grantEvent(grant, requestId, approver.id));
         return { row, approvals };
       });
       if ('expired' in outcome) {
@@ -504,6 +508,7 @@ export function createAccessRequests(deps: {
         },
         grant,
       );
+      if (grant) await announceGrant(grant, requestId, approver.id);
       return { request: toRequest(outcome.row, outcome.approvals), grant, ledgerIndex };
     },
 

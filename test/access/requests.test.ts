@@ -387,6 +387,13 @@ describe.each(backends)('access requests and approvals on %s', (backend) => {
     const grants = await t.custos.grants.list({});
     expect(grants).toHaveLength(1);
     expect(grants[0]?.revokedAt).not.toBeNull();
+    // Nobody is told of a grant the ledger never recorded.
+    const issued = await t.custos.store.db
+      .selectFrom('outbox')
+      .select('topic')
+      .where('topic', '=', 'access.grant.issued')
+      .execute();
+    expect(issued).toEqual([]);
     expect((await check(ana.id, 'user-1').catch((error: Error) => error)) instanceof Error).toBe(true);
     expect(await t.custos.grants.activeFor(ana.id, 'user-1')).toEqual([]);
   });
