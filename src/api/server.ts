@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -10,6 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import helmet from 'helmet';
 import type { BreakGlassService } from '../access/breakglass.js';
 import type { Catalog } from '../access/catalog.js';
 import type { AccessCheck } from '../access/check.js';
@@ -111,16 +111,9 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     reply.header('x-request-id', request.id);
   });
 
-  // Cookies must be parsed before the guard's hook reads the session cookie.
-  await app.register(cookie);
-  const docsAccess: Access = deps.settings.publicDocs ? { public: true } : { permission: 'session.self' };
-  const routes = registerGuard(app, {
-    sessions: deps.sessions,
-    apiKeys: deps.apiKeys,
-    pluginAccess: { '/docs': docsAccess, '/openapi.json': docsAccess },
-  });
-
-  await app.register(helmet, {
+  // Security headers from helmet on every response, refusals included. The middleware is built
+  // once: the Fastify plugin rebuilt it, parsing every CSP directive, on each request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -131,6 +124,18 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
       },
     },
   });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
+  // Cookies must be parsed before the guard's hook reads the session cookie.
+  await app.register(cookie);
+  const docsAccess: Access = deps.settings.publicDocs ? { public: true } : { permission: 'session.self' };
+  const routes = registerGuard(app, {
+    sessions: deps.sessions,
+    apiKeys: deps.apiKeys,
+    pluginAccess: { '/docs': docsAccess, '/openapi.json': docsAccess },
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -226,7 +226,9 @@ export const configSchema = z
           .describe(
             'Signing key (note skey format); created at first start; default <dataDir>/keys/ledger.skey.',
           ),
-        maxDelay: duration('1s').describe('Longest wait between sequencing an entry and its checkpoint.'),
+        maxDelay: duration('1s').describe(
+          'Longest wait between sequencing an entry and its checkpoint; a proof asked for sooner starts one at once.',
+        ),
         maxBatch: int(1, 1_000_000).default(16_384).describe('Most entries integrated per checkpoint.'),
         maxGroup: int(1, 100_000).default(8192).describe('Most records committed in one store transaction.'),
         maxPending: int(1, 10_000_000)
@@ -341,7 +343,12 @@ const secretPaths = [
   'access.tracker.token',
 ];
 /** Paths holding URLs whose password part is secret. */
-const urlPaths = ['database.url', 'redis.url', 'webhooks.*.url'];
+const urlPaths = ['database.url', 'redis.url'];
+/**
+ * Paths holding URLs that are secret past their host: a chat webhook (Slack's
+ * `hooks.slack.com/services/T…/B…/…`, say) is authorised by its path alone.
+ */
+const capabilityUrlPaths = ['webhooks.*.url'];
 
 function pathMatches(pattern: string, path: string): boolean {
   const a = pattern.split('.');
@@ -349,10 +356,11 @@ function pathMatches(pattern: string, path: string): boolean {
   return a.length === b.length && a.every((part, i) => part === '*' || part === b[i]);
 }
 
-function maskUrl(value: string): string {
+function maskUrl(value: string, beyondHost = false): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '****';
+    if (beyondHost) return `${url.protocol}//${url.username ? `${url.username}:****@` : ''}${url.host}/****`;
     for (const key of [...url.searchParams.keys()]) {
       if (/pass|secret|token|key/i.test(key)) url.searchParams.set(key, '****');
     }
@@ -373,6 +381,7 @@ export function maskSecrets(value: unknown, path = ''): unknown {
   if (typeof value === 'string') {
     if (secretPaths.some((p) => pathMatches(p, path))) return '****';
     if (urlPaths.some((p) => pathMatches(p, path))) return maskUrl(value);
+    if (capabilityUrlPaths.some((p) => pathMatches(p, path))) return maskUrl(value, true);
   }
   return value;
 }

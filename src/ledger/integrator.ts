@@ -283,8 +283,13 @@ export function createIntegrator(deps: {
         pending.push(...entries);
       else pending = [];
       sequencedSize = Math.max(sequencedSize, last.index + 1);
-      // Integrate at once when a full batch waits; otherwise give more entries a moment to arrive.
-      schedule(sequencedSize - edge.range.size >= options.maxBatch ? 0 : Math.min(options.maxDelayMs, 50));
+      // Integrate at once when a full batch waits or someone waits for a checkpoint; otherwise let
+      // entries gather for up to maxDelay. Each step costs a handful of fsyncs (tiles, bundle,
+      // checkpoint) on the disk the sequencer's commits also wait for, so fewer, larger steps keep
+      // them off the commits' path.
+      schedule(
+        sequencedSize - edge.range.size >= options.maxBatch || waiters.length ? 0 : options.maxDelayMs,
+      );
     },
     /** Resolves when the published checkpoint covers `size` entries. */
     waitFor(size: number, timeoutMs: number): Promise<void> {
@@ -292,6 +297,12 @@ export function createIntegrator(deps: {
       return new Promise((resolve, reject) => {
         const waiter = { size, resolve, reject };
         waiters.push(waiter);
+        // Someone needs a checkpoint now: do not let the entries sit out the rest of maxDelay.
+        if (timer && sequencedSize > edge.range.size) {
+          clearTimeout(timer);
+          timer = undefined;
+          schedule(0);
+        }
         setTimeout(() => {
           const i = waiters.indexOf(waiter);
           if (i >= 0) {

@@ -63,7 +63,9 @@ export function createSequencer(deps: {
   let queue: Waiting[] = [];
   let nextIndex = 0;
   const inflight = new Set<Promise<void>>();
-  const maxInflight = store.orderedInserts ? 2 : 1;
+  // With ordered inserts, three commits in flight: in an A/B run of 64 callers, three gave
+  // 8.1k-9.7k checks/s where two gave 7.3k-8.6k; a fourth added nothing measurable.
+  const maxInflight = store.orderedInserts ? 3 : 1;
   const minSecondGroup = 8;
   let needsReload = false;
   // The reload after a failed commit, awaited by close().
@@ -208,13 +210,13 @@ export function createSequencer(deps: {
   }
 
   /**
-   * Starts group commits while there is room. With a store that commits in call order, two are
-   * in flight: when none is, the queue is split in two, so that while one half commits the other
-   * is on its way, and callers woken by the first compute while the second is on the disk.
+   * Starts group commits while there is room. With a store that commits in call order, several
+   * are in flight: when none is, the queue is split in two, so that while one half commits the
+   * other is on its way, and callers woken by one commit compute while the next is on the disk.
    */
   function pump(): void {
     while (!needsReload && inflight.size < maxInflight && queue.length > 0) {
-      // A second commit is worth its fsync only for a real group; a few appends wait instead.
+      // Another commit is worth its fsync only for a real group; a few appends wait instead.
       if (inflight.size > 0 && queue.length < minSecondGroup) break;
       const half = inflight.size === 0 && maxInflight > 1 && queue.length >= 16;
       const size = Math.min(options.maxGroup, half ? Math.ceil(queue.length / 2) : queue.length);

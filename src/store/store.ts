@@ -28,7 +28,7 @@ export interface Store {
   insertMany(inserts: readonly BulkInsert[], options?: InsertManyOptions): Promise<void>;
   /**
    * True when bulk inserts commit one after another in the order they were called, and a call
-   * made with `afterPrevious` fails whenever the one before it failed. The ledger then keeps two
+   * made with `afterPrevious` fails whenever the one before it failed. The ledger then keeps several
    * group commits in flight, so callers compute while the disk works. SQLite's writer thread
    * gives this; a PostgreSQL pool, whose transactions may finish in any order, does not.
    */

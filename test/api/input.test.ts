@@ -256,4 +256,11 @@ describe('bad input gets a stable 4xx, never a 5xx', () => {
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(response.headers['referrer-policy']).toBe('no-referrer');
   });
+
+  it('sends security headers on refusals too', async () => {
+    const response = await t.custos.api.app.inject({ method: 'GET', url: '/v1/access/catalog' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
 });

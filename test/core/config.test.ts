@@ -264,7 +264,7 @@ describe('maskSecrets', () => {
     expect(masked.database.url).toBe('postgres://custos:****@db.internal:5432/custos');
     expect(masked.redis.url).toBe('rediss://:****@cache.internal:6380/0');
     expect(masked.webhooks[0]?.secret).toBe('****');
-    expect(masked.webhooks[0]?.url).toBe('https://hook:****@siem.example/in');
+    expect(masked.webhooks[0]?.url).toBe('https://hook:****@siem.example/****');
     expect(masked.auth.oidc?.clientSecret).toBe('****');
     expect(masked.auth.oidc?.clientId).toBe('custos');
     expect(masked.server).toEqual(config.server);
@@ -274,6 +274,23 @@ describe('maskSecrets', () => {
     const masked = maskSecrets({ database: { url: 'postgres://db/custos?user=custos&password=q-pass-5' } });
     expect(JSON.stringify(masked)).not.toContain('q-pass-5');
     expect(JSON.stringify(masked)).toContain('user=custos');
+  });
+
+  it('hides the path and query of webhook URLs, which authorise chat webhooks on their own', () => {
+    const slack = 'https://hooks.slack.com/services/T0001/B0002/slack-capability-6';
+    const masked = maskSecrets({
+      webhooks: [
+        { name: 'chat', url: slack, format: 'slack' },
+        { name: 'siem', url: 'https://siem.example:8443/in?token=q-token-7' },
+      ],
+    }) as { webhooks: { url: string }[] };
+    const text = JSON.stringify(masked);
+    expect(text).not.toContain('slack-capability-6');
+    expect(text).not.toContain('q-token-7');
+    expect(masked.webhooks.map((w) => w.url)).toEqual([
+      'https://hooks.slack.com/****',
+      'https://siem.example:8443/****',
+    ]);
   });
 
   it('leaves its input unchanged', () => {

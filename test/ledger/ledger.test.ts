@@ -125,6 +125,53 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
     expect(verifyRecordProof(proof, ledger.vkey).size).toBe(700);
   });
 
+  it('leaves no gap in the log when a commit fails while others are in flight', async () => {
+    // A row riding along with a record breaks its group's transaction (the disclosure id is
+    // taken), in the middle of a stream of appends from 64 callers.
+    const disclosure = (recordId: string) => ({
+      table: 'access_disclosures' as const,
+      columns: ['record_id', 'subject_id', 'at', 'visible_from'],
+      values: [recordId, 'u1', 1, 1],
+    });
+    await ledger.append(
+      { type: 'test.event', id: 'first', body: 0 },
+      { alsoInsert: disclosure('dsc_taken') },
+    );
+    const outcomes = await Promise.all(
+      Array.from({ length: 64 }, async (_, caller) => {
+        const results: ('ok' | 'failed')[] = [];
+        for (let i = 0; i < 40; i++) {
+          const clash = caller === 7 && i === 20;
+          const appended = ledger.append(
+            { type: 'test.event', id: `evt_${caller}_${i}`, body: { caller, i } },
+            { batchable: i % 2 === 0, ...(clash ? { alsoInsert: disclosure('dsc_taken') } : {}) },
+          );
+          results.push(
+            await appended.then(
+              () => 'ok' as const,
+              () => 'failed' as const,
+            ),
+          );
+        }
+        return results;
+      }),
+    );
+    const all = outcomes.flat();
+    expect(outcomes[7]?.[20]).toBe('failed');
+    expect(all.filter((o) => o === 'ok').length).toBeGreaterThan(2000);
+    // Every entry the store holds is contiguous from 0, and the integrator takes them all.
+    const { sequenced } = ledger.sizes();
+    const rows = await t.store.db.selectFrom('ledger_entries').select('idx').orderBy('idx').execute();
+    expect(rows.map((r) => Number(r.idx))).toEqual(Array.from({ length: sequenced }, (_, i) => i));
+    await ledger.awaitIntegration(sequenced - 1);
+    expect(checkpointSize(ledger.checkpoint())).toBe(sequenced);
+    // What failed was not recorded; what succeeded proves, before and after the failure.
+    await expect(ledger.record('test.event', 'evt_7_20')).resolves.toBeUndefined();
+    for (const id of ['evt_7_19', 'evt_7_21', 'evt_63_39']) {
+      expect(verifyRecordProof(await ledger.prove('test.event', id), ledger.vkey).size).toBe(sequenced);
+    }
+  });
+
   it('refuses invalid records without failing the others in the same group', async () => {
     const outcomes = await Promise.allSettled([
       ledger.append({ type: 'test.event', id: 'ok_1', body: 1 }),
@@ -167,6 +214,26 @@ describe('ledger proofs while a checkpoint is being published', () => {
       const proof = await proving;
       expect(proof.index).toBe(index);
       expect(verifyRecordProof(proof, ledger.vkey).size).toBe(1);
+    } finally {
+      await ledger.close();
+      await t.dispose();
+    }
+  });
+});
+
+describe('ledger integration pace', () => {
+  it('lets entries gather for maxDelay, but integrates at once for whoever waits on a proof', async () => {
+    const t = await createTestStore('sqlite');
+    // A delay no test outlives: only a waiter can get these entries into a checkpoint.
+    const ledger = await openTestLedger(t.store, t.dataDir, { maxDelayMs: 3_600_000 });
+    try {
+      await ledger.append({ type: 'test.event', id: 'evt_first', body: 1 });
+      const { index } = await ledger.append({ type: 'test.event', id: 'evt_second', body: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(ledger.sizes()).toEqual({ sequenced: 2, integrated: 0 });
+      const proof = await ledger.prove('test.event', 'evt_second');
+      expect(proof.index).toBe(index);
+      expect(verifyRecordProof(proof, ledger.vkey).size).toBe(2);
     } finally {
       await ledger.close();
       await t.dispose();
