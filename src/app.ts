@@ -36,6 +36,7 @@ import { createMemoryLimiter } from './limits/memory.js';
 import { createRedisLimiter } from './limits/redis.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createOutbox, createOutboxDispatcher, type Outbox, type OutboxDispatcher } from './store/outbox.js';
+import { sharedSecret } from './store/secrets.js';
 import { openStore, type Store } from './store/store.js';
 
 /** Everything a running Custos is made of, built from one config. */
@@ -204,17 +205,16 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       ledger,
       clock,
       disclosure: {
+        // Configured, or else one every node of this store agrees on: kept in PostgreSQL, which
+        // several nodes share, or beside the SQLite file, which only this node opens.
         pseudonymSecret:
           config.access.transparency.pseudonymSecret ??
-          loadOrCreatePseudonymSecret(join(config.dataDir, 'keys', 'pseudonym.key')),
+          (store.dialect === 'postgres'
+            ? await sharedSecret(store, clock, 'access.transparency.pseudonym')
+            : loadOrCreatePseudonymSecret(join(config.dataDir, 'keys', 'pseudonym.key'))),
         legalHoldDelayMs: config.access.transparency.legalHoldDelay,
       },
     });
-    if (config.database.url && !config.access.transparency.pseudonymSecret) {
-      logger.warn(
-        'access.transparency.pseudonymSecret is not set: this node made its own, so accessor pseudonyms will differ between nodes sharing this database',
-      );
-    }
     // Access asks identity only this: which roles a user holds now.
     const rolesOf = (userId: string) =>
       users.get(userId).then(

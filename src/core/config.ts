@@ -311,7 +311,7 @@ export const configSchema = z
               .min(32)
               .optional()
               .describe(
-                'Secret behind accessor pseudonyms; every node must share it. Default: a key file created in <dataDir>/keys.',
+                'Secret behind accessor pseudonyms. Default: with PostgreSQL, one kept in the database that every node shares; with SQLite, a key file created in <dataDir>/keys.',
               ),
           })
           .strict()

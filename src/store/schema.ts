@@ -259,6 +259,13 @@ export interface AccessDisclosuresTable {
   visible_from: Millis;
 }
 
+/** A secret the nodes sharing a store agree on; the first node to need it creates it. */
+export interface SharedSecretsTable {
+  name: string;
+  value: string;
+  created_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -278,6 +285,7 @@ export interface Database {
   access_review_campaigns: AccessReviewCampaignsTable;
   access_review_items: AccessReviewItemsTable;
   access_disclosures: AccessDisclosuresTable;
+  shared_secrets: SharedSecretsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

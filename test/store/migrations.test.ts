@@ -136,6 +136,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'oidc_states',
       'outbox',
       'sessions',
+      'shared_secrets',
       'users',
     ]);
     expect(pgTables).toEqual(sqliteTables);
