@@ -297,8 +297,9 @@ export function createIntegrator(deps: {
       return new Promise((resolve, reject) => {
         const waiter = { size, resolve, reject };
         waiters.push(waiter);
-        // Someone needs a checkpoint now: do not let the entries sit out the rest of maxDelay.
-        if (timer && sequencedSize > edge.range.size) {
+        // Someone needs a checkpoint now: do not let the entries sit out the rest of maxDelay
+        // (but a retry after failures keeps its backoff).
+        if (timer && failures === 0 && sequencedSize > edge.range.size) {
           clearTimeout(timer);
           timer = undefined;
           schedule(0);
