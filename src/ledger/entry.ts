@@ -36,8 +36,24 @@ export interface SealedRecord {
 
 /** RFC 8785 canonical JSON of a record body; throws on values JSON cannot carry. */
 export function canonicalBody(body: unknown): string {
-  const text = canonicalize(body);
-  if (text === undefined) throw new CustosError('request.invalid', 'a ledger record body must be JSON');
+  const notJson = () => new CustosError('request.invalid', 'a ledger record body must be JSON');
+  let text: string | undefined;
+  try {
+    // Throws on NaN, infinities, lone surrogates, BigInt and cycles.
+    text = canonicalize(body);
+  } catch {
+    throw notJson();
+  }
+  if (text === undefined) throw notJson();
+  // A function or symbol inside an object comes out as a bare `undefined`, which is not JSON.
+  // The search is cheap; the parse runs only when the word occurs, in a string or not.
+  if (text.includes('undefined')) {
+    try {
+      JSON.parse(text);
+    } catch {
+      throw notJson();
+    }
+  }
   return text;
 }
 

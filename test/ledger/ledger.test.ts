@@ -181,6 +181,40 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
   });
+  it('refuses bodies that are not JSON, or too large, and commits the rest of their group', async () => {
+    const good = (id: string, batchable: boolean) =>
+      ledger.append({ type: 'test.event', id, body: { id } }, { batchable });
+    const outcomes = await Promise.allSettled([
+      good('g_1', true),
+      ledger.append({ type: 'test.event', id: 'nan', body: { n: Number.NaN } }, { batchable: true }),
+      good('g_2', false),
+      ledger.append({ type: 'test.event', id: 'fn', body: { f: () => 1 } }),
+      ledger.append({ type: 'test.event', id: 'big', body: 'x'.repeat(300 * 1024) }, { batchable: true }),
+      good('g_3', true),
+      good('g_4', false),
+      ledger.append({ type: 'test.event', id: 'word', body: { note: 'undefined is a word' } }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'request.invalid' });
+    }
+    const { sequenced } = ledger.sizes();
+    const rows = await t.store.db.selectFrom('ledger_entries').select('idx').orderBy('idx').execute();
+    expect(rows.map((r) => Number(r.idx))).toEqual(Array.from({ length: sequenced }, (_, i) => i));
+    for (const id of ['g_1', 'g_2', 'g_3', 'g_4', 'word']) {
+      expect(verifyRecordProof(await ledger.prove('test.event', id), ledger.vkey).size).toBe(sequenced);
+    }
+    await expect(ledger.record('test.event', 'nan')).resolves.toBeUndefined();
+  });
 });
 
 describe('ledger proofs while a checkpoint is being published', () => {
