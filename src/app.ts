@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BreakGlassService, createBreakGlass } from './access/breakglass.js';
 import { type Catalog, createCatalog, defaultCatalog } from './access/catalog.js';
@@ -198,6 +199,21 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const catalog = createCatalog(config.access.catalog ?? defaultCatalog);
     const grants = createGrants({ store, clock, catalog });
     const employees = createEmployees({ store, clock });
+    const pseudonymKeyFile = join(config.dataDir, 'keys', 'pseudonym.key');
+    const storedPseudonymSecret = async () => {
+      if (store.dialect !== 'postgres') return loadOrCreatePseudonymSecret(pseudonymKeyFile);
+      // A node upgraded from a key file of its own offers that key, so that pseudonyms already
+      // shown to users stay the same if it is the first node to start.
+      const seed = existsSync(pseudonymKeyFile) ? loadOrCreatePseudonymSecret(pseudonymKeyFile) : undefined;
+      const secret = await sharedSecret(store, clock, 'access.transparency.pseudonym', seed);
+      if (seed !== undefined && seed !== secret) {
+        logger.warn(
+          { keyFile: pseudonymKeyFile },
+          'this node has its own pseudonym key, but the store already holds another: accessor pseudonyms shown by this node before now will differ from new ones',
+        );
+      }
+      return secret;
+    };
     const accessCheck = createAccessCheck({
       grants,
       employees,
@@ -207,11 +223,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       disclosure: {
         // Configured, or else one every node of this store agrees on: kept in PostgreSQL, which
         // several nodes share, or beside the SQLite file, which only this node opens.
-        pseudonymSecret:
-          config.access.transparency.pseudonymSecret ??
-          (store.dialect === 'postgres'
-            ? await sharedSecret(store, clock, 'access.transparency.pseudonym')
-            : loadOrCreatePseudonymSecret(join(config.dataDir, 'keys', 'pseudonym.key'))),
+        pseudonymSecret: config.access.transparency.pseudonymSecret ?? (await storedPseudonymSecret()),
         legalHoldDelayMs: config.access.transparency.legalHoldDelay,
       },
     });

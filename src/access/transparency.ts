@@ -32,9 +32,8 @@ export interface DisclosureEntry {
 }
 
 /**
- * Reads the secret behind accessor pseudonyms, creating it (mode 0600) on first use. Every node
- * serving one platform must share it, or pseudonyms differ between nodes: set
- * `access.transparency.pseudonymSecret` in a multi-node deployment.
+ * Reads the secret behind accessor pseudonyms from a key file, creating it (mode 0600) on first
+ * use. For a single node on SQLite; nodes sharing PostgreSQL share one kept in the store.
  */
 export function loadOrCreatePseudonymSecret(file: string): string {
   if (!existsSync(file)) {

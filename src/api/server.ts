@@ -125,6 +125,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     },
   });
   app.addHook('onRequest', (request, reply, done) => {
+    // helmet's callback is Connect's `next(err?)`; it only ever passes an Error, or nothing.
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
   // Cookies must be parsed before the guard's hook reads the session cookie.

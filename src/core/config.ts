@@ -360,7 +360,8 @@ function maskUrl(value: string, beyondHost = false): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '****';
-    if (beyondHost) return `${url.protocol}//${url.username ? `${url.username}:****@` : ''}${url.host}/****`;
+    // A capability URL may carry its token as the user name too (`https://TOKEN@host/`).
+    if (beyondHost) return `${url.protocol}//${url.username || url.password ? '****@' : ''}${url.host}/****`;
     for (const key of [...url.searchParams.keys()]) {
       if (/pass|secret|token|key/i.test(key)) url.searchParams.set(key, '****');
     }
@@ -475,7 +476,7 @@ export interface LoadedConfig {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, path: string): string {
-  const secret = secretPaths.some((p) => pathMatches(p, path)) || urlPaths.some((p) => pathMatches(p, path));
+  const secret = [...secretPaths, ...urlPaths, ...capabilityUrlPaths].some((p) => pathMatches(p, path));
   // zod messages do not echo input values; we keep it that way so secrets never reach a log.
   return `${path || '(root)'}: ${issue.message}${secret ? ' (value masked)' : ''}`;
 }

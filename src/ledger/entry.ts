@@ -36,25 +36,51 @@ export interface SealedRecord {
 
 /** RFC 8785 canonical JSON of a record body; throws on values JSON cannot carry. */
 export function canonicalBody(body: unknown): string {
-  const notJson = () => new CustosError('request.invalid', 'a ledger record body must be JSON');
-  let text: string | undefined;
+  if (!isJson(body, 0)) throw new CustosError('request.invalid', 'a ledger record body must be JSON');
   try {
-    // Throws on NaN, infinities, lone surrogates, BigInt and cycles.
-    text = canonicalize(body);
+    // Also throws on lone surrogates in strings.
+    return canonicalize(body) as string;
   } catch {
-    throw notJson();
+    throw new CustosError('request.invalid', 'a ledger record body must be JSON');
   }
-  if (text === undefined) throw notJson();
-  // A function or symbol inside an object comes out as a bare `undefined`, which is not JSON.
-  // The search is cheap; the parse runs only when the word occurs, in a string or not.
-  if (text.includes('undefined')) {
-    try {
-      JSON.parse(text);
-    } catch {
-      throw notJson();
+}
+
+// Deeper than any record Custos writes, and a stop for cycles.
+const maxJsonDepth = 64;
+
+/**
+ * Whether `value` is JSON as RFC 8785 reads it: canonicalize would otherwise write a function
+ * or symbol inside an object as a bare `undefined`, drop one from an array, and leave an array
+ * hole as an empty slot, none of which is the JSON the caller meant. Object members that are
+ * undefined are left out, as JSON.stringify does.
+ */
+function isJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= maxJsonDepth) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || !isJson(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return isJson(toJSON.call(value), depth + 1);
+      for (const key of Object.keys(value)) {
+        const member = (value as Record<string, unknown>)[key];
+        if (member !== undefined && !isJson(member, depth + 1)) return false;
+      }
+      return true;
     }
+    default:
+      return false;
   }
-  return text;
 }
 
 /** SHA-256(salt || canonical bytes): what the log commits to for one record. */

@@ -75,6 +75,7 @@ export function createIntegrator(deps: {
   let running: Promise<void> | undefined;
   let failures = 0;
   let stopped = false;
+  let closing = false;
   const waiters: { size: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   /** Rebuilds the right edge from the published checkpoint and its tiles. */
@@ -225,28 +226,48 @@ export function createIntegrator(deps: {
     }
   }
 
+  // setTimeout's longest delay; a longer maxDelay would fire at once instead.
+  const longestDelay = 2 ** 31 - 1;
+
   function schedule(delayMs: number): void {
-    if (timer || running || stopped) return;
-    timer = setTimeout(() => {
+    if (timer || running || stopped || closing) return;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        running = step()
+          .then(() => {
+            failures = 0;
+          })
+          .catch(async (error: unknown) => {
+            failures++;
+            logger.error(
+              { err: error, failures },
+              'ledger integration failed; will retry from the last checkpoint',
+            );
+            // The in-memory edge may be half-advanced: start again from what was published.
+            edge = await loadEdge().catch(() => edge);
+          })
+          .finally(() => {
+            running = undefined;
+            if (edge.range.size < sequencedSize) schedule(failures ? Math.min(5000, 100 * 2 ** failures) : 0);
+          });
+      },
+      Math.min(delayMs, longestDelay),
+    );
+    // A waiting step must not keep the process alive: close() integrates whatever is left.
+    timer.unref();
+  }
+
+  /**
+   * Integrates at once instead of at the end of the current wait, unless a failing integrator
+   * is backing off.
+   */
+  function integrateNow(): void {
+    if (timer && failures === 0) {
+      clearTimeout(timer);
       timer = undefined;
-      running = step()
-        .then(() => {
-          failures = 0;
-        })
-        .catch(async (error: unknown) => {
-          failures++;
-          logger.error(
-            { err: error, failures },
-            'ledger integration failed; will retry from the last checkpoint',
-          );
-          // The in-memory edge may be half-advanced: start again from what was published.
-          edge = await loadEdge().catch(() => edge);
-        })
-        .finally(() => {
-          running = undefined;
-          if (edge.range.size < sequencedSize) schedule(failures ? Math.min(5000, 100 * 2 ** failures) : 0);
-        });
-    }, delayMs);
+    }
+    schedule(0);
   }
 
   return {
@@ -287,9 +308,8 @@ export function createIntegrator(deps: {
       // entries gather for up to maxDelay. Each step costs a handful of fsyncs (tiles, bundle,
       // checkpoint) on the disk the sequencer's commits also wait for, so fewer, larger steps keep
       // them off the commits' path.
-      schedule(
-        sequencedSize - edge.range.size >= options.maxBatch || waiters.length ? 0 : options.maxDelayMs,
-      );
+      if (sequencedSize - edge.range.size >= options.maxBatch || waiters.length) integrateNow();
+      else schedule(options.maxDelayMs);
     },
     /** Resolves when the published checkpoint covers `size` entries. */
     waitFor(size: number, timeoutMs: number): Promise<void> {
@@ -297,13 +317,8 @@ export function createIntegrator(deps: {
       return new Promise((resolve, reject) => {
         const waiter = { size, resolve, reject };
         waiters.push(waiter);
-        // Someone needs a checkpoint now: do not let the entries sit out the rest of maxDelay
-        // (but a retry after failures keeps its backoff).
-        if (timer && failures === 0 && sequencedSize > edge.range.size) {
-          clearTimeout(timer);
-          timer = undefined;
-          schedule(0);
-        }
+        // Someone needs a checkpoint now: do not let the entries sit out the rest of maxDelay.
+        if (sequencedSize > edge.range.size) integrateNow();
         setTimeout(() => {
           const i = waiters.indexOf(waiter);
           if (i >= 0) {
@@ -328,11 +343,18 @@ export function createIntegrator(deps: {
     },
     /** Integrates what is sequenced, then stops. */
     async close(): Promise<void> {
+      // No new step from here on, not even one a running step would schedule as it ends: the
+      // last step below must be the only one.
+      closing = true;
       if (timer) {
         clearTimeout(timer);
         timer = undefined;
       }
       await running;
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
       await step().catch((error: unknown) => logger.error({ err: error }, 'final ledger integration failed'));
       stopped = true;
     },

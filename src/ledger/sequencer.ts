@@ -66,7 +66,7 @@ export function createSequencer(deps: {
   // With ordered inserts, three commits in flight: in an A/B run of 64 callers, three gave
   // 8.1k-9.7k checks/s where two gave 7.3k-8.6k; a fourth added nothing measurable.
   const maxInflight = store.orderedInserts ? 3 : 1;
-  const minSecondGroup = 8;
+  const minExtraGroup = 8;
   let needsReload = false;
   // The reload after a failed commit, awaited by close().
   let reloading: Promise<void> | undefined;
@@ -217,7 +217,7 @@ export function createSequencer(deps: {
   function pump(): void {
     while (!needsReload && inflight.size < maxInflight && queue.length > 0) {
       // Another commit is worth its fsync only for a real group; a few appends wait instead.
-      if (inflight.size > 0 && queue.length < minSecondGroup) break;
+      if (inflight.size > 0 && queue.length < minExtraGroup) break;
       const half = inflight.size === 0 && maxInflight > 1 && queue.length >= 16;
       const size = Math.min(options.maxGroup, half ? Math.ceil(queue.length / 2) : queue.length);
       const group = queue.slice(0, size);

@@ -15,10 +15,12 @@ export async function sharedSecret(
   store: Pick<Store, 'db'>,
   clock: Clock,
   name: SharedSecretName,
+  /** The value to keep if there is none yet, instead of fresh random bytes (a key in use). */
+  seed?: string,
 ): Promise<string> {
   await store.db
     .insertInto('shared_secrets')
-    .values({ name, value: randomBytes(32).toString('hex'), created_at: clock.now() })
+    .values({ name, value: seed ?? randomBytes(32).toString('hex'), created_at: clock.now() })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
   const row = await store.db

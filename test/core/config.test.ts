@@ -264,7 +264,7 @@ describe('maskSecrets', () => {
     expect(masked.database.url).toBe('postgres://custos:****@db.internal:5432/custos');
     expect(masked.redis.url).toBe('rediss://:****@cache.internal:6380/0');
     expect(masked.webhooks[0]?.secret).toBe('****');
-    expect(masked.webhooks[0]?.url).toBe('https://hook:****@siem.example/****');
+    expect(masked.webhooks[0]?.url).toBe('https://****@siem.example/****');
     expect(masked.auth.oidc?.clientSecret).toBe('****');
     expect(masked.auth.oidc?.clientId).toBe('custos');
     expect(masked.server).toEqual(config.server);

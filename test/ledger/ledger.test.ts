@@ -193,6 +193,10 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
       good('g_3', true),
       good('g_4', false),
       ledger.append({ type: 'test.event', id: 'word', body: { note: 'undefined is a word' } }),
+      // biome-ignore lint/suspicious/noSparseArray: a hole is what this record must be refused for
+      ledger.append({ type: 'test.event', id: 'hole', body: { list: [, 1] } }),
+      ledger.append({ type: 'test.event', id: 'fn_in_list', body: { list: [() => 1, 2] } }),
+      ledger.append({ type: 'test.event', id: 'big_int', body: { n: 10n } }),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual([
       'fulfilled',
@@ -203,6 +207,9 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
       'fulfilled',
       'fulfilled',
       'fulfilled',
+      'rejected',
+      'rejected',
+      'rejected',
     ]);
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'request.invalid' });

@@ -23,6 +23,12 @@ describe.each(backends)('shared secrets on %s', (backend) => {
     expect(await sharedSecret(t.store, clock, 'access.transparency.pseudonym')).toBe(first);
   });
 
+  it('keeps a key already in use when it is the first offered, and the stored one afterwards', async () => {
+    const inUse = 'a1'.repeat(32);
+    expect(await sharedSecret(t.store, clock, 'access.transparency.pseudonym', inUse)).toBe(inUse);
+    expect(await sharedSecret(t.store, clock, 'access.transparency.pseudonym', 'b2'.repeat(32))).toBe(inUse);
+  });
+
   it('agrees on one secret when many ask for it at once', async () => {
     const values = await Promise.all(
       Array.from({ length: 16 }, () => sharedSecret(t.store, clock, 'access.transparency.pseudonym')),
