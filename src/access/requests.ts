@@ -429,23 +429,7 @@ export function createAccessRequests(deps: {
           if (decision.allowed) {
             // The ticket must still back the request when the grant is issued: it may have been
             // closed or reassigned while the request waited.
-            let ticketQuery = tx
-              .selectFrom('access_tickets')
-              .select(['status', 'assignee_id', 'subjects'])
-              .where('id', '=', row.ticket_id);
-            if (store.dialect === 'postgres') ticketQuery = ticketQuery.forUpdate();
-            const ticket = await ticketQuery.executeTakeFirst();
-            const named = ticket ? (JSON.parse(ticket.subjects) as string[]) : [];
-            if (
-              ticket?.status !== 'open' ||
-              ticket.assignee_id !== row.requester_id ||
-              !subjects.every((subject) => named.includes(subject))
-            ) {
-              throw new CustosError(
-                'action.not_allowed',
-                `ticket ${row.ticket_id} no longer backs this request (closed, reassigned or changed)`,
-              );
-            }
+            await deps.tickets.assertBacks(row.ticket_id, row.requester_id, subjects, tx);
             grant = await issueFor(tx, row);
             row.status = 'approved';
             row.grant_id = grant.id;

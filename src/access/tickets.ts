@@ -1,6 +1,7 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
-import type { AccessTicketsTable } from '../store/schema.js';
+import type { AccessTicketsTable, Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 
 export const ticketIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -51,7 +52,7 @@ export type Tickets = ReturnType<typeof createTickets>;
  * cite an open ticket assigned to the requester that names the subjects, and closing a ticket
  * revokes every grant that cites it, in the same transaction.
  */
-export function createTickets(deps: { store: Pick<Store, 'db' | 'transaction'>; clock: Clock }) {
+export function createTickets(deps: { store: Pick<Store, 'db' | 'transaction' | 'dialect'>; clock: Clock }) {
   const { store, clock } = deps;
 
   return {
@@ -114,14 +115,18 @@ export function createTickets(deps: { store: Pick<Store, 'db' | 'transaction'>; 
 
     /**
      * Checks that a ticket can back an access request: open, assigned to the requester, and
-     * naming every subject. Throws `action.not_allowed` saying which condition failed.
+     * naming every subject. Throws `action.not_allowed` saying which condition failed. Inside a
+     * transaction (`tx`), the ticket row is locked on PostgreSQL until it commits.
      */
-    async assertBacks(ticketId: string, requesterId: string, subjects: readonly string[]): Promise<Ticket> {
-      const row = await store.db
-        .selectFrom('access_tickets')
-        .selectAll()
-        .where('id', '=', ticketId)
-        .executeTakeFirst();
+    async assertBacks(
+      ticketId: string,
+      requesterId: string,
+      subjects: readonly string[],
+      tx?: Transaction<Database>,
+    ): Promise<Ticket> {
+      let query = (tx ?? store.db).selectFrom('access_tickets').selectAll().where('id', '=', ticketId);
+      if (tx && store.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
       if (!row) throw new CustosError('action.not_allowed', `ticket ${ticketId} is not known`);
       const ticket = toTicket(row);
       if (ticket.status !== 'open')
