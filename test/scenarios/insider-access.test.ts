@@ -100,37 +100,23 @@ describe.each(backends)('the insider-access story on %s', (backend) => {
         team: `team-${i % 40}`,
       });
     }
-    await t.custos.employees.put({
-      userId: as('ana').id,
-      platformUserId: 'staff-ana',
-      managerId: as('mia').id,
-      team: 'support',
-    });
-    await t.custos.employees.put({
-      userId: as('cal').id,
-      platformUserId: 'staff-cal',
-      managerId: as('mia').id,
-      team: 'growth',
-    });
-    await t.custos.employees.put({
-      userId: as('oli').id,
-      platformUserId: 'staff-oli',
-      managerId: null,
-      team: 'sre',
-      onCallUntil: t.clock.now() + 12 * 3_600_000,
-    });
-    await t.custos.employees.put({
-      userId: as('mia').id,
-      platformUserId: 'staff-mia',
-      managerId: null,
-      team: 'leads',
-    });
-    await t.custos.employees.put({
-      userId: as('sol').id,
-      platformUserId: 'staff-sol',
-      managerId: null,
-      team: 'security',
-    });
+    // The people of the story: who manages whom, teams, and oli on call for the next 12 hours.
+    const staff: [name: string, manager: string | null, team: string, onCall?: true][] = [
+      ['ana', 'mia', 'support'],
+      ['cal', 'mia', 'growth'],
+      ['oli', null, 'sre', true],
+      ['mia', null, 'leads'],
+      ['sol', null, 'security'],
+    ];
+    for (const [name, manager, team, onCall] of staff) {
+      await t.custos.employees.put({
+        userId: as(name).id,
+        platformUserId: `staff-${name}`,
+        managerId: manager ? as(manager).id : null,
+        team,
+        ...(onCall ? { onCallUntil: t.clock.now() + 12 * 3_600_000 } : {}),
+      });
+    }
     // A journalist on the protected list.
     expect(
       (
