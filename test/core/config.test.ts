@@ -257,12 +257,13 @@ describe('maskSecrets', () => {
     },
   }).config;
 
-  it('hides URL passwords and secrets while keeping the rest readable', () => {
+  it('hides URL credentials and secrets while keeping the rest readable', () => {
     const masked = maskSecrets(config) as typeof config;
     const text = JSON.stringify(masked);
     for (const secret of secrets) expect(text).not.toContain(secret);
-    expect(masked.database.url).toBe('postgres://custos:****@db.internal:5432/custos');
-    expect(masked.redis.url).toBe('rediss://:****@cache.internal:6380/0');
+    // The whole user part goes: a token is often passed as the user name.
+    expect(masked.database.url).toBe('postgres://****@db.internal:5432/custos');
+    expect(masked.redis.url).toBe('rediss://****@cache.internal:6380/0');
     expect(masked.webhooks[0]?.secret).toBe('****');
     expect(masked.webhooks[0]?.url).toBe('https://****@siem.example/****');
     expect(masked.auth.oidc?.clientSecret).toBe('****');
@@ -270,10 +271,54 @@ describe('maskSecrets', () => {
     expect(masked.server).toEqual(config.server);
   });
 
-  it('hides credentials passed as URL query parameters', () => {
+  it('hides credentials passed as URL query parameters, keeping the parameter names', () => {
     const masked = maskSecrets({ database: { url: 'postgres://db/custos?user=custos&password=q-pass-5' } });
     expect(JSON.stringify(masked)).not.toContain('q-pass-5');
-    expect(JSON.stringify(masked)).toContain('user=custos');
+    expect(masked).toEqual({ database: { url: 'postgres://db/custos?user=****&password=****' } });
+  });
+
+  it('masks the user part and query of every URL: tracker, witnesses, OIDC, webhooks', () => {
+    const { config: withUrls } = loadConfig({
+      env: {},
+      overrides: {
+        'access.tracker': {
+          url: 'https://bot:tracker-pass-8@jira.example/rest/api/2/issue/{id}?apiKey=tracker-key-9',
+        },
+        'ledger.witnesses': [
+          { url: 'https://w-user:witness-pass-10@witness.example/?auth=witness-token-11', vkey: 'w+1+AA' },
+        ],
+        'auth.oidc': {
+          issuer: 'https://oidc-user:issuer-pass-12@idp.example/realms/x?key=issuer-key-13',
+          clientId: 'custos',
+          clientSecret: 'oidc-secret-3',
+          redirectUri: 'https://custos.example/v1/auth/oidc/callback?state_key=redirect-key-14#frag-15',
+        },
+      },
+    });
+    const masked = maskSecrets(withUrls) as typeof withUrls;
+    const text = JSON.stringify(masked);
+    for (const secret of [
+      'tracker-pass-8',
+      'tracker-key-9',
+      'witness-pass-10',
+      'witness-token-11',
+      'issuer-pass-12',
+      'issuer-key-13',
+      'redirect-key-14',
+      'frag-15',
+      'bot',
+      'w-user',
+      'oidc-user',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    // What is left still says where each URL points, placeholders as written.
+    expect(masked.access.tracker?.url).toBe('https://****@jira.example/rest/api/2/issue/{id}?apiKey=****');
+    expect(masked.ledger.witnesses[0]?.url).toBe('https://****@witness.example/?auth=****');
+    expect(masked.auth.oidc?.issuer).toBe('https://****@idp.example/realms/x?key=****');
+    expect(masked.auth.oidc?.redirectUri).toBe(
+      'https://custos.example/v1/auth/oidc/callback?state_key=****#****',
+    );
   });
 
   it('hides the path and query of webhook URLs, which authorise chat webhooks on their own', () => {

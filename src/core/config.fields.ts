@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { CustosError } from './errors.js';
+
+export const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
+const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Parses a duration such as `500ms`, `30s`, `15m`, `12h` or `7d` to milliseconds. */
+export function parseDuration(text: string): number {
+  const match = durationPattern.exec(text);
+  if (!match)
+    throw new CustosError('request.invalid', `invalid duration: ${text} (use e.g. 500ms, 30s, 15m, 12h, 7d)`);
+  return Number(match[1]) * unitMs[match[2] as keyof typeof unitMs];
+}
+
+/** A duration given as milliseconds or as text such as `15m`, `12h`, `500ms`; parsed to ms. */
+export function duration(defaultValue: string) {
+  return z
+    .union([
+      z.number().int().nonnegative(),
+      z.string().regex(durationPattern, 'expected a duration such as 500ms, 30s, 15m, 12h or 7d'),
+    ])
+    .default(defaultValue)
+    .transform((value) => (typeof value === 'number' ? value : parseDuration(value)));
+}
+
+// Digits only: Number('') is 0, so plain coercion would turn an empty variable into port 0.
+export const int = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)])
+    .pipe(z.number().int().min(min).max(max));
+export const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
