@@ -56,7 +56,7 @@ export interface PolicyDecision {
   policies: AppliedPolicy[];
 }
 
-interface LoadedPolicy {
+export interface LoadedPolicy {
   id: string;
   effect: 'permit' | 'forbid';
   reason: string;

@@ -11,6 +11,7 @@ import { decisionRecorder } from './decisions.js';
 import type { Employees } from './employees.js';
 import { accessActivity, accessEvent } from './events.js';
 import type { Grants } from './grants.js';
+import type { People } from './people.js';
 import type { Person } from './requests.js';
 
 /** Roles that hold standing privilege (anything beyond asking for access), so they are reviewed. */
@@ -101,20 +102,6 @@ function toItem(row: AccessReviewItemsTable): ReviewItem {
 export type AccessReviews = ReturnType<typeof createAccessReviews>;
 
 /**
- * What reviews need of Custos's own users and API keys. `app.ts` hands in the identity module's
- * services; access does not import identity (domains never import each other).
- */
-export interface ReviewedUsers {
-  list(): Promise<{ id: string; username: string; roles: Role[]; disabledAt: number | null }[]>;
-  get(id: string): Promise<{ id: string; username: string; roles: Role[]; disabledAt: number | null }>;
-  removeRole(id: string, role: Role, actorId: string): Promise<unknown>;
-}
-export interface ReviewedApiKeys {
-  list(): Promise<{ id: string; name: string; roles: Role[]; createdBy: string }[]>;
-  revoke(id: string, actorId: string): Promise<unknown>;
-}
-
-/**
  * Access review campaigns over standing privilege (users holding admin, analyst, approver or
  * auditor; service API keys) and over long grants. Each item goes to a reviewer who is never its
  * holder: whoever approved the grant, the holder's manager, the key's creator, or one of the
@@ -126,8 +113,7 @@ export function createAccessReviews(deps: {
   clock: Clock;
   logger: Logger;
   grants: Pick<Grants, 'revoke' | 'get'>;
-  users: ReviewedUsers;
-  apiKeys: ReviewedApiKeys;
+  people: Pick<People, 'list' | 'get' | 'removeRole' | 'listApiKeys' | 'revokeApiKey'>;
   employees: Pick<Employees, 'get'>;
   ledger: Pick<Ledger, 'append'>;
   outbox: Outbox;
@@ -149,11 +135,11 @@ export function createAccessReviews(deps: {
         await deps.grants.revoke(item.target, `review:${item.campaign_id}`, `access review by ${by}`);
       } else if (item.kind === 'role') {
         const [userId, role] = item.target.split(':') as [string, Role];
-        const user = await deps.users.get(userId);
+        const user = await deps.people.get(userId);
         if (!user.roles.includes(role) || user.disabledAt !== null) return 'already_gone';
-        await deps.users.removeRole(userId, role, `review:${item.campaign_id}`);
+        await deps.people.removeRole(userId, role, `review:${item.campaign_id}`);
       } else {
-        await deps.apiKeys.revoke(item.target, `review:${item.campaign_id}`);
+        await deps.people.revokeApiKey(item.target, `review:${item.campaign_id}`);
       }
       return 'revoked';
     } catch (error) {
@@ -236,7 +222,7 @@ export function createAccessReviews(deps: {
       }
     }
     if (input.includeRoles) {
-      for (const user of await deps.users.list()) {
+      for (const user of await deps.people.list()) {
         const manager = (await deps.employees.get(user.id))?.managerId;
         for (const role of user.roles.filter((r) => standingRoles.includes(r))) {
           items.push(
@@ -250,7 +236,7 @@ export function createAccessReviews(deps: {
           );
         }
       }
-      for (const key of await deps.apiKeys.list()) {
+      for (const key of await deps.people.listApiKeys()) {
         items.push(
           item(
             'apikey',
@@ -317,7 +303,11 @@ export function createAccessReviews(deps: {
       }
       const reviewers = [...new Set(input.reviewers)];
       for (const id of reviewers) {
-        const user = await deps.users.get(id).catch(() => undefined);
+        // Only "no such user" means not a reviewer; a store outage is an outage, not a refusal.
+        const user = await deps.people.get(id).catch((error: unknown) => {
+          if (isCustosError(error, 'resource.not_found')) return undefined;
+          throw error;
+        });
         if (!user || user.disabledAt !== null || !user.roles.some((r) => reviewerRoles.includes(r))) {
           throw new CustosError(
             'request.invalid',

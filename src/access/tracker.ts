@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/store.js';
+import type { People } from './people.js';
 import { maxSubjectsPerTicket, type Ticket, type Tickets, ticketIdPattern } from './tickets.js';
 
 export interface TrackerSettings {
@@ -41,8 +42,7 @@ export type TrackerConnector = ReturnType<typeof createTrackerConnector>;
 export function createTrackerConnector(deps: {
   settings: TrackerSettings;
   tickets: Pick<Tickets, 'post'>;
-  /** Finds a Custos user by username (the identity module's lookup, handed in by app.ts). */
-  users: { findForLogin(username: string): Promise<{ id: string; disabled_at: number | null } | undefined> };
+  people: Pick<People, 'findActiveByUsername'>;
   store: Pick<Store, 'db'>;
   clock: Clock;
   logger: Logger;
@@ -91,8 +91,7 @@ export function createTrackerConnector(deps: {
   async function assigneeOf(value: unknown): Promise<string | null> {
     if (typeof value !== 'string' || value.length === 0) return null;
     if (settings.assigneeIs === 'id') return /^usr_[0-9A-HJKMNP-TV-Z]{26}$/.test(value) ? value : null;
-    const user = await deps.users.findForLogin(value);
-    return user && user.disabled_at === null ? user.id : null;
+    return (await deps.people.findActiveByUsername(value))?.id ?? null;
   }
 
   async function closeCopy(id: string): Promise<void> {

@@ -10,25 +10,10 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import helmet from 'helmet';
-import type { BreakGlassService } from '../access/breakglass.js';
-import type { Catalog } from '../access/catalog.js';
-import type { AccessCheck } from '../access/check.js';
-import type { Employees } from '../access/employees.js';
-import type { Grants } from '../access/grants.js';
-import type { AccessStats } from '../access/metrics.js';
-import type { ApprovalPolicy } from '../access/policy.js';
-import type { ProtectedSubjects } from '../access/protected.js';
-import type { AccessRequests } from '../access/requests.js';
-import type { AccessReviews } from '../access/reviews.js';
-import type { Tickets } from '../access/tickets.js';
-import type { Transparency } from '../access/transparency.js';
+import type { AccessServices } from '../access/domain.js';
 import type { Logger } from '../core/logger.js';
-import type { ApiKeys } from '../identity/apikeys.js';
-import type { Login } from '../identity/login.js';
-import type { Oidc } from '../identity/oidc.js';
+import type { IdentityServices } from '../identity/domain.js';
 import { verifyPassword } from '../identity/passwords.js';
-import type { Sessions } from '../identity/sessions.js';
-import type { Users } from '../identity/users.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
@@ -56,25 +41,10 @@ export interface ApiSettings {
 export interface ApiDeps {
   logger: Logger;
   store: Pick<Store, 'ping'>;
-  users: Users;
-  sessions: Sessions;
-  apiKeys: ApiKeys;
-  login: Login;
-  oidc: Oidc | undefined;
   ledger: Ledger;
-  catalog: Catalog;
-  accessCheck: AccessCheck;
-  tickets: Tickets;
-  employees: Employees;
-  grants: Grants;
-  protectedSubjects: ProtectedSubjects;
-  accessRequests: AccessRequests;
-  approvalPolicy: ApprovalPolicy;
-  breakGlass: BreakGlassService;
-  accessReviews: AccessReviews;
-  transparency: Transparency;
+  identity: IdentityServices;
+  access: AccessServices;
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
-  accessStats: () => Promise<AccessStats>;
   settings: ApiSettings;
 }
 
@@ -132,8 +102,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(cookie);
   const docsAccess: Access = deps.settings.publicDocs ? { public: true } : { permission: 'session.self' };
   const routes = registerGuard(app, {
-    sessions: deps.sessions,
-    apiKeys: deps.apiKeys,
+    sessions: deps.identity.sessions,
+    apiKeys: deps.identity.apiKeys,
     pluginAccess: { '/docs': docsAccess, '/openapi.json': docsAccess },
   });
 
@@ -157,40 +127,30 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
+  const { identity, access } = deps;
   const metrics = createMetrics(app, {
     outboxBacklog: deps.outboxBacklog,
-    accessStats: deps.accessStats,
-    checkCounts: () => deps.accessCheck.counts(),
+    accessStats: access.accessStats,
+    checkCounts: () => access.accessCheck.counts(),
   });
   app.get('/openapi.json', { config: { access: docsAccess }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
   systemRoutes(app, { store: deps.store, metrics });
   authRoutes(app, {
-    login: deps.login,
-    sessions: deps.sessions,
-    users: deps.users,
+    login: identity.login,
+    sessions: identity.sessions,
+    users: identity.users,
     verifyPassword,
-    oidc: deps.oidc,
+    oidc: identity.oidc,
     cookies: { mode: deps.settings.cookieSecure, ttlMs: deps.settings.sessionTtlMs },
   });
-  usersRoutes(app, { users: deps.users });
-  apiKeysRoutes(app, { apiKeys: deps.apiKeys });
+  usersRoutes(app, { users: identity.users });
+  apiKeysRoutes(app, { apiKeys: identity.apiKeys });
   ledgerRoutes(app, { ledger: deps.ledger });
-  accessRoutes(app, {
-    catalog: deps.catalog,
-    accessCheck: deps.accessCheck,
-    tickets: deps.tickets,
-    employees: deps.employees,
-  });
-  requestsRoutes(app, {
-    accessRequests: deps.accessRequests,
-    grants: deps.grants,
-    protectedSubjects: deps.protectedSubjects,
-    approvalPolicy: deps.approvalPolicy,
-    breakGlass: deps.breakGlass,
-  });
-  reviewsRoutes(app, { accessReviews: deps.accessReviews });
-  transparencyRoutes(app, { transparency: deps.transparency });
+  accessRoutes(app, access);
+  requestsRoutes(app, access);
+  reviewsRoutes(app, access);
+  transparencyRoutes(app, access);
   return { app, routes };
 }

@@ -49,39 +49,12 @@ export function registerServe(program: Command, io: Io): void {
       const custos = await createCustos(config, { logger });
       const password = await ensureFirstAdmin(custos);
       const address = await custos.api.app.listen({ host: config.server.host, port: config.server.port });
-      custos.dispatcher.start();
-      // Ended sessions are kept a day for investigation, then deleted; hourly is often enough.
-      const pruning = setInterval(() => {
-        custos.sessions
-          .prune()
-          .catch((error: unknown) => logger.error({ err: error }, 'session pruning failed'));
-      }, 3_600_000);
-      pruning.unref();
-      // Break-glass uses nobody reviewed in time are escalated; review campaigns past their
-      // deadline are closed, revoking what nobody confirmed. Every node may sweep.
-      const sweeping = setInterval(() => {
-        custos.breakGlass
-          .sweep()
-          .catch((error: unknown) => logger.error({ err: error }, 'break-glass sweep failed'));
-        custos.accessReviews
-          .sweep()
-          .catch((error: unknown) => logger.error({ err: error }, 'access review sweep failed'));
-      }, config.access.breakGlass.sweepInterval);
-      sweeping.unref();
-      // With an external tracker, tickets behind grants in force are re-read, so closing one
-      // there revokes its grants here within the refresh interval.
-      const tracker = custos.tracker;
-      if (tracker && config.access.tracker) {
-        const refreshing = setInterval(() => {
-          tracker
-            .refreshActive()
-            .catch((error: unknown) => logger.error({ err: error }, 'ticket refresh failed'));
-        }, config.access.tracker.refreshInterval);
-        refreshing.unref();
-      }
+      custos.start();
       if (password) printCredentials(io, 'admin', password);
       io.out(`  Custos is listening on ${address}`);
       io.out(`  Console and API reference: ${address}/docs   Health: ${address}/healthz`);
+      // Auditors pin this key to verify checkpoints and proofs (custos ledger verify --vkey).
+      io.out(`  Ledger ${custos.ledger.origin}, verifier key: ${custos.ledger.vkey}`);
       io.out(`  Store: ${config.database.url ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);
       io.out('');
 

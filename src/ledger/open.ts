@@ -1,9 +1,15 @@
+import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import { CustosError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/store.js';
 import { createFsBlobStore } from './blobs.js';
 import { type LogKeys, loadOrCreateLogKey } from './keys.js';
 import { createLedger, type Ledger, type LedgerOptions } from './ledger.js';
+import { consistencyProof, type NodeReader } from './merkle.js';
+import { parseVerifierKey } from './note.key.js';
+import { addCosignatures, cosignWithQuorum, createWitnessClient } from './witness.client.js';
 
 /** The tuning knobs of a ledger, with the defaults of the `ledger.*` settings. */
 export type LedgerTuning = Pick<
@@ -51,4 +57,58 @@ export async function openLocalLedger(deps: {
   });
   await ledger.start();
   return { ledger, keys };
+}
+
+/**
+ * The ledger as the `ledger.*` settings describe it: files and key under the data folder unless
+ * placed elsewhere, and, with witnesses, a checkpoint published only once a quorum cosigned it.
+ */
+export async function openConfiguredLedger(deps: {
+  settings: Config['ledger'];
+  dataDir: string;
+  store: Pick<Store, 'db' | 'insertMany' | 'orderedInserts'>;
+  clock: Clock;
+  logger: Logger;
+}): Promise<{ ledger: Ledger; keys: LogKeys }> {
+  const { settings, dataDir } = deps;
+  const witnesses = settings.witnesses.map((w) =>
+    createWitnessClient({ url: w.url, vkey: parseVerifierKey(w.vkey) }),
+  );
+  const quorum = settings.witnessQuorum ?? witnesses.length;
+  if (quorum > witnesses.length) {
+    throw new CustosError(
+      'config.invalid',
+      `ledger.witnessQuorum ${quorum} exceeds the ${witnesses.length} witnesses`,
+    );
+  }
+  const opened = await openLocalLedger({
+    store: deps.store,
+    clock: deps.clock,
+    logger: deps.logger,
+    origin: settings.origin,
+    dir: settings.dir ?? join(dataDir, 'ledger'),
+    keyFile: settings.keyFile ?? join(dataDir, 'keys', 'ledger.skey'),
+    tuning: {
+      maxDelayMs: settings.maxDelay,
+      maxBatch: settings.maxBatch,
+      maxGroup: settings.maxGroup,
+      maxPending: settings.maxPending,
+      tileCacheSize: settings.tileCacheSize,
+    },
+    ...(witnesses.length
+      ? {
+          cosign: async (note: string, _oldSize: number, newSize: number, read: NodeReader) => {
+            const result = await cosignWithQuorum({
+              witnesses,
+              quorum,
+              checkpointNote: note,
+              proofFrom: (oldSize) => consistencyProof(oldSize, newSize, read),
+            });
+            return addCosignatures(note, result.cosignatures);
+          },
+        }
+      : {}),
+  });
+  if (opened.keys.created) deps.logger.info({ vkey: opened.keys.vkey }, 'ledger signing key created');
+  return opened;
 }

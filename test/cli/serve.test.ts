@@ -79,6 +79,10 @@ describe('custos serve as a real process', () => {
     };
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toContain('/v1/auth/login');
+    // The verifier key printed at start is the one the ledger publishes and signs with.
+    const ledgerInfo = (await (await fetch(`${server.url}/v1/ledger`)).json()) as { vkey: string };
+    expect(server.output()).toContain(`verifier key: ${ledgerInfo.vkey}`);
+    expect(ledgerInfo.vkey).toMatch(/^localhost\/custos\+[0-9a-f]{8}\+/);
 
     const login = await fetch(`${server.url}/v1/auth/login`, {
       method: 'POST',

@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { Job } from '../core/jobs.js';
+import type { Logger } from '../core/logger.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Outbox } from '../store/outbox.js';
+import { sharedSecret } from '../store/secrets.js';
+import type { Store } from '../store/store.js';
+import { createBreakGlass } from './breakglass.js';
+import { createCatalog, defaultCatalog } from './catalog.js';
+import { createAccessCheck } from './check.js';
+import { createEmployees } from './employees.js';
+import { createGrants } from './grants.js';
+import { readAccessStats } from './metrics.js';
+import type { People } from './people.js';
+import type { ApprovalPolicy } from './policy.js';
+import { createProtectedSubjects } from './protected.js';
+import { createAccessRequests } from './requests.js';
+import { createAccessReviews } from './reviews.js';
+import { createTickets } from './tickets.js';
+import { createTrackerConnector } from './tracker.js';
+import { createTransparency, loadOrCreatePseudonymSecret } from './transparency.js';
+
+/**
+ * The secret behind accessor pseudonyms when none is configured: one every node of this store
+ * agrees on, kept in PostgreSQL (which several nodes share) or beside the SQLite file (which only
+ * this node opens).
+ */
+async function storedPseudonymSecret(deps: {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  dataDir: string;
+}): Promise<string> {
+  const keyFile = join(deps.dataDir, 'keys', 'pseudonym.key');
+  if (deps.store.dialect !== 'postgres') return loadOrCreatePseudonymSecret(keyFile);
+  // A node upgraded from a key file of its own offers that key, so that pseudonyms already
+  // shown to users stay the same if it is the first node to start.
+  const seed = existsSync(keyFile) ? loadOrCreatePseudonymSecret(keyFile) : undefined;
+  const secret = await sharedSecret(deps.store, deps.clock, 'access.transparency.pseudonym', seed);
+  if (seed !== undefined && seed !== secret) {
+    deps.logger.warn(
+      { keyFile },
+      'this node has its own pseudonym key, but the store already holds another: accessor pseudonyms shown by this node before now will differ from new ones',
+    );
+  }
+  return secret;
+}
+
+/**
+ * No standing access to user data, built from the `access.*` settings: catalog, registries,
+ * requests and approvals, grants, break-glass, reviews, the access check and transparency.
+ */
+export async function createAccessDomain(deps: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  outbox: Outbox;
+  ledger: Ledger;
+  /** The approval policies, loaded before anything was opened so a typo fails start-up first. */
+  approvalPolicy: ApprovalPolicy;
+  /** Custos's own users and keys, as the identity module answers through app.ts. */
+  people: People;
+}) {
+  const { config, store, clock, logger, outbox, ledger, approvalPolicy, people } = deps;
+  const settings = config.access;
+  const catalog = createCatalog(settings.catalog ?? defaultCatalog);
+  const grants = createGrants({ store, clock, catalog });
+  const employees = createEmployees({ store, clock });
+  const accessCheck = createAccessCheck({
+    grants,
+    employees,
+    catalog,
+    ledger,
+    clock,
+    disclosure: {
+      pseudonymSecret:
+        settings.transparency.pseudonymSecret ??
+        (await storedPseudonymSecret({ store, clock, logger, dataDir: config.dataDir })),
+      legalHoldDelayMs: settings.transparency.legalHoldDelay,
+    },
+  });
+  const rolesOf = (userId: string) => people.rolesOf(userId);
+  const transparency = createTransparency({ store, clock, ledger, rolesOf });
+  const tickets = createTickets({ store, clock });
+  const protectedSubjects = createProtectedSubjects({ store, clock });
+  const tracker = settings.tracker
+    ? createTrackerConnector({ settings: settings.tracker, tickets, people, store, clock, logger })
+    : undefined;
+  const accessRequests = createAccessRequests({
+    store,
+    clock,
+    logger,
+    catalog,
+    grants,
+    tickets,
+    tracker,
+    employees,
+    protectedSubjects,
+    policy: approvalPolicy,
+    ledger,
+    outbox,
+    rolesOf,
+    options: { pendingTtlMs: settings.requestTtl },
+  });
+  const breakGlass = createBreakGlass({
+    store,
+    clock,
+    logger,
+    catalog,
+    grants,
+    employees,
+    protectedSubjects,
+    ledger,
+    outbox,
+    options: {
+      maxDurationMs: settings.breakGlass.maxDuration,
+      maxSubjects: settings.breakGlass.maxSubjects,
+      reviewWithinMs: settings.breakGlass.reviewWithin,
+    },
+  });
+  const accessReviews = createAccessReviews({
+    store,
+    clock,
+    logger,
+    grants,
+    people,
+    employees,
+    ledger,
+    outbox,
+    options: { remindBeforeMs: settings.reviews.remindBefore },
+  });
+  const jobs: Job[] = [
+    // Break-glass uses nobody reviewed in time are escalated; review campaigns past their
+    // deadline are closed, revoking what nobody confirmed. Every node may sweep.
+    {
+      name: 'break-glass sweep',
+      intervalMs: settings.breakGlass.sweepInterval,
+      run: () => breakGlass.sweep(),
+    },
+    {
+      name: 'access review sweep',
+      intervalMs: settings.breakGlass.sweepInterval,
+      run: () => accessReviews.sweep(),
+    },
+  ];
+  if (tracker && settings.tracker) {
+    // Tickets behind grants in force are re-read, so closing one in the tracker revokes its
+    // grants here within the refresh interval.
+    jobs.push({
+      name: 'ticket refresh',
+      intervalMs: settings.tracker.refreshInterval,
+      run: () => tracker.refreshActive(),
+    });
+  }
+  return {
+    services: {
+      catalog,
+      grants,
+      accessCheck,
+      tickets,
+      employees,
+      protectedSubjects,
+      accessRequests,
+      approvalPolicy,
+      breakGlass,
+      accessReviews,
+      transparency,
+      /** The external ticket tracker's connector, when one is configured. */
+      tracker,
+      accessStats: () => readAccessStats(store, clock),
+    },
+    jobs,
+  };
+}
+
+export type AccessServices = Awaited<ReturnType<typeof createAccessDomain>>['services'];
