@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { CustosError } from '../core/errors.js';
+import { SchemaPostgresDialect } from './introspection.js';
 import type { Database } from './schema.js';
 import { createSqliteWriter, type SqliteWriter } from './sqlite-writer.js';
 
@@ -187,7 +188,7 @@ function openPostgres(options: StoreOptions & { databaseUrl: string }): Kysely<D
     options: `-c search_path=${schema}`,
     types: pgTypes,
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new SchemaPostgresDialect({ pool }, schema) });
 }
 
 /** Opens the store named by the options: PostgreSQL when a URL is given, else embedded SQLite. */

@@ -106,6 +106,20 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     expect(await migrationStatus(existing.store)).toEqual({ applied: allMigrations, pending: [] });
   });
 
+  it('looks only at its own schema, so schemas dropped by others meanwhile cannot fail a migration', async () => {
+    const ours = await createTestStore('postgres');
+    opened.push(ours);
+    const other = await createTestStore('postgres', { migrate: false });
+    opened.push(other);
+    await sql`create table ${sql.id(other.store.schema as string, 'foreign_table')} (id int)`.execute(
+      other.store.db,
+    );
+    const seen = await ours.store.db.introspection.getTables();
+    expect(seen.length).toBeGreaterThan(10);
+    expect(new Set(seen.map((t) => t.schema))).toEqual(new Set([ours.store.schema]));
+    expect((await ours.store.db.introspection.getSchemas()).map((s) => s.name)).toEqual([ours.store.schema]);
+  });
+
   it('is the same on SQLite and PostgreSQL: tables, columns, types, nullability, defaults and indexes', async () => {
     const sqlite = await createTestStore('sqlite');
     opened.push(sqlite);

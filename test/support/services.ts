@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore, type Store } from '../../src/store/store.js';
 
@@ -32,6 +31,14 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
+/**
+ * A PostgreSQL schema of this test run's own, dropped when the run ends (see global-setup.ts), so
+ * no schema disappears while another test file's migrator is listing them all.
+ */
+export function testSchemaName(): string {
+  return uniqueName(process.env.CUSTOS_TEST_RUN ?? 't');
+}
+
 export interface TestStore {
   store: Store;
   /** Drops the schema or deletes the folder. */
@@ -45,7 +52,7 @@ export async function createTestStore(
   options: { migrate?: boolean } = {},
 ): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'custos-test-'));
-  const schema = uniqueName('t');
+  const schema = testSchemaName();
   const store = await openStore(
     backend === 'postgres' ? { databaseUrl: postgresUrl, dataDir, schema, poolSize: 4 } : { dataDir },
   );
@@ -54,8 +61,6 @@ export async function createTestStore(
     store,
     dataDir,
     async dispose() {
-      if (backend === 'postgres')
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
