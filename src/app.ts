@@ -12,13 +12,21 @@ import type { Bus } from './core/events.js';
 import { createJobs } from './core/jobs.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createIdentityDomain, type IdentityServices } from './identity/domain.js';
+import { type Permission, type Role, rolesAllow } from './identity/roles.js';
+import { appendEventRecord } from './ledger/events.js';
 import type { Ledger } from './ledger/ledger.js';
 import { openConfiguredLedger } from './ledger/open.js';
 import type { Limiter } from './limits/limiter.js';
 import { createMemoryLimiter } from './limits/memory.js';
 import { createRedisLimiter } from './limits/redis.js';
 import { migrateToLatest } from './store/migrate.js';
-import { createOutbox, createOutboxDispatcher, type Outbox, type OutboxDispatcher } from './store/outbox.js';
+import {
+  createOutbox,
+  createOutboxDispatcher,
+  ledgerDestination,
+  type Outbox,
+  type OutboxDispatcher,
+} from './store/outbox.js';
 import { openStore, type Store } from './store/store.js';
 
 /** Everything a running Custos is made of, built from one config. */
@@ -62,6 +70,8 @@ function peopleFrom(identity: IdentityServices): People {
           throw error;
         },
       ),
+    isActive: (userId) => users.isActive(userId),
+    allows: (roles, permission) => rolesAllow(roles as Role[], permission as Permission),
     findActiveByUsername: async (username) => {
       const row = await users.findForLogin(username);
       return row && row.disabled_at === null ? { id: row.id } : undefined;
@@ -100,6 +110,15 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       : createMemoryLimiter({ clock });
     closers.unshift(() => limiter.close());
 
+    const { ledger } = await openConfiguredLedger({
+      settings: config.ledger,
+      dataDir: config.dataDir,
+      store,
+      clock,
+      logger,
+    });
+    closers.unshift(() => ledger.close());
+
     const outbox = createOutbox({
       clock,
       routes: [
@@ -114,6 +133,10 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       logger,
       deliver: async (destination, event) => {
         if (destination === 'bus') return bus.publish(event);
+        if (destination === ledgerDestination) {
+          await appendEventRecord(ledger, event);
+          return;
+        }
         const hook = webhooks.get(destination);
         if (!hook) throw new Error(`no destination ${destination} is configured`);
         await deliverWebhook(hook, event, { timeoutMs: config.outbox.deliveryTimeout, nowMs: clock.now() });
@@ -130,14 +153,6 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     closers.unshift(() => dispatcher.stop());
 
     const identity = createIdentityDomain({ config, store, clock, logger, outbox, limiter });
-    const { ledger } = await openConfiguredLedger({
-      settings: config.ledger,
-      dataDir: config.dataDir,
-      store,
-      clock,
-      logger,
-    });
-    closers.unshift(() => ledger.close());
     const access = await createAccessDomain({
       config,
       store,
@@ -148,6 +163,9 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       approvalPolicy,
       people: peopleFrom(identity.services),
     });
+
+    // Disabling a person ends, in the same transaction, what they hold in access.
+    identity.onUserDisabled((tx, userId, by) => access.services.offboarding.personDisabled(tx, userId, by));
 
     const api = await buildApi({
       logger,

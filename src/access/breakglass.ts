@@ -1,18 +1,21 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Outbox } from '../store/outbox.js';
-import type { AccessBreakGlassTable } from '../store/schema.js';
+import type { AccessBreakGlassTable, Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import type { createBreakGlassReview } from './breakglass.review.js';
 import type { Catalog } from './catalog.js';
 import { decisionRecorder } from './decisions.js';
 import type { Employees } from './employees.js';
 import { accessActivity, accessEvent } from './events.js';
 import { checkScope, type Grant, type Grants } from './grants.js';
+import type { People, Person } from './people.js';
 import type { ProtectedSubjects } from './protected.js';
-import type { Person } from './requests.js';
+import type { SubjectIds } from './subjects.js';
 
 export interface BreakGlassOptions {
   /** Longest emergency grant. */
@@ -21,6 +24,10 @@ export interface BreakGlassOptions {
   maxSubjects: number;
   /** Security must review each use within this time, or it is escalated. */
   reviewWithinMs: number;
+  /** The on-call window over which one person's uses and subjects are counted (rolling). */
+  windowMs: number;
+  maxUsesPerWindow: number;
+  maxSubjectsPerWindow: number;
 }
 
 export interface BreakGlassInput {
@@ -49,7 +56,7 @@ export interface BreakGlass {
   escalation: 'rejected' | 'unreviewed' | null;
 }
 
-function toBreakGlass(row: AccessBreakGlassTable): BreakGlass {
+export function toBreakGlass(row: AccessBreakGlassTable): BreakGlass {
   return {
     id: row.id,
     grantId: row.grant_id,
@@ -69,20 +76,11 @@ function toBreakGlass(row: AccessBreakGlassTable): BreakGlass {
   };
 }
 
-// OCSF severity_id: 4 High for a use (security looks at once), 5 Critical for an escalation.
+// OCSF severity_id: 4 High for a use (security looks at once).
 const severityHigh = 4;
-const severityCritical = 5;
 
-export type BreakGlassService = ReturnType<typeof createBreakGlass>;
-
-/**
- * Break-glass: an engineer on call self-issues a short emergency read grant with a mandatory
- * reason. Security is notified at once (a high-severity event), must review the use within the
- * review window, and a rejected or unreviewed use is escalated with an `access.breakglass.escalated`
- * event that other modules (incidents, paging) act on.
- */
-export function createBreakGlass(deps: {
-  store: Pick<Store, 'db' | 'transaction'>;
+export interface BreakGlassDeps {
+  store: Pick<Store, 'db' | 'transaction' | 'dialect'>;
   clock: Clock;
   logger: Logger;
   catalog: Catalog;
@@ -91,30 +89,51 @@ export function createBreakGlass(deps: {
   protectedSubjects: Pick<ProtectedSubjects, 'among'>;
   ledger: Pick<Ledger, 'append'>;
   outbox: Outbox;
+  people: Pick<People, 'allows'>;
+  subjectIds: SubjectIds;
   options: BreakGlassOptions;
-}) {
+}
+
+export type BreakGlassService = ReturnType<typeof createBreakGlass> &
+  ReturnType<typeof createBreakGlassReview>;
+
+/**
+ * Break-glass: an engineer on call self-issues a short emergency read grant with a mandatory
+ * reason. Each person has a small allowance per on-call window (uses and distinct subjects), so
+ * break-glass cannot become a standing back door one emergency at a time. Security is notified at
+ * once (a high-severity event), must review the use within the review window, and a rejected or
+ * unreviewed use is escalated (see breakglass.review.ts).
+ */
+export function createBreakGlass(deps: BreakGlassDeps) {
   const { store, clock, outbox, options } = deps;
   const record = decisionRecorder(deps);
 
-  function escalationEvent(row: AccessBreakGlassTable, why: 'rejected' | 'unreviewed') {
-    return accessEvent(clock, {
-      topic: 'access.breakglass.escalated',
-      activityId: accessActivity.other,
-      severityId: severityCritical,
-      message:
-        why === 'rejected'
-          ? `break-glass ${row.id} by ${row.actor_id} was rejected on review`
-          : `break-glass ${row.id} by ${row.actor_id} was not reviewed by its deadline`,
-      actorId: row.actor_id,
-      payload: {
-        breakGlassId: row.id,
-        grantId: row.grant_id,
-        actorId: row.actor_id,
-        escalation: why,
-        subjects: JSON.parse(row.subjects) as string[],
-        reviewDueAt: row.review_due_at,
-      },
-    });
+  /**
+   * What this use would leave of the person's allowance, counted inside the transaction that
+   * records it; on PostgreSQL the person's registry row is locked, so two uses at once are
+   * counted one after the other.
+   */
+  async function checkAllowance(tx: Transaction<Database>, actorId: string, subjects: readonly string[]) {
+    if (store.dialect === 'postgres') {
+      await tx
+        .selectFrom('access_employees')
+        .select('user_id')
+        .where('user_id', '=', actorId)
+        .forUpdate()
+        .execute();
+    }
+    const since = clock.now() - options.windowMs;
+    const recent = await tx
+      .selectFrom('access_break_glass')
+      .select('subjects')
+      .where('actor_id', '=', actorId)
+      .where('created_at', '>', since)
+      .execute();
+    const reached = new Set([...recent.flatMap((r) => JSON.parse(r.subjects) as string[]), ...subjects]);
+    if (recent.length + 1 > options.maxUsesPerWindow || reached.size > options.maxSubjectsPerWindow) {
+      return { uses: recent.length, subjects: reached.size - subjects.length };
+    }
+    return undefined;
   }
 
   return {
@@ -124,39 +143,53 @@ export function createBreakGlass(deps: {
     ): Promise<{ breakGlass: BreakGlass; grant: Grant; ledgerIndex: number }> {
       const now = clock.now();
       const employee = await deps.employees.get(by.id);
-      if (!employee?.onCallUntil || employee.onCallUntil <= now) {
-        throw new CustosError('access.denied', 'break-glass is for engineers on call; you are not on call');
+      if (!employee) {
+        throw new CustosError(
+          'access.denied',
+          'You are not in the employee registry, so Custos cannot tell whether you are on call or whether the subjects are you or your colleagues.',
+          { reason: 'actor.unregistered' },
+        );
+      }
+      if (!employee.onCallUntil || employee.onCallUntil <= now) {
+        throw new CustosError(
+          'access.not_on_call',
+          'break-glass is for engineers on call; you are not on call',
+        );
       }
       const reason = input.reason.trim();
       if (reason.length < 20) {
         throw new CustosError('request.invalid', 'say in at least 20 characters what the emergency is');
       }
-      if (input.subjects.length > options.maxSubjects) {
-        throw new CustosError('request.invalid', `break-glass names at most ${options.maxSubjects} subjects`);
+      const subjects = deps.subjectIds.normalAll(input.subjects);
+      if (subjects.length > options.maxSubjects) {
+        throw new CustosError(
+          'access.scope_invalid',
+          `break-glass names at most ${options.maxSubjects} subjects`,
+        );
       }
       if (!(input.durationMs > 0) || input.durationMs > options.maxDurationMs) {
         throw new CustosError(
-          'request.invalid',
+          'access.scope_invalid',
           `break-glass lasts at most ${Math.round(options.maxDurationMs / 60_000)} minutes`,
         );
       }
-      const scope = checkScope(deps.catalog, { ...input, operations: ['read'] });
+      const scope = checkScope(deps.catalog, { ...input, subjects, operations: ['read'] });
       for (const subject of scope.subjects) {
         const conflict = await deps.employees.conflict(by.id, subject);
         if (conflict)
           throw new CustosError('access.denied', conflict.message, { reason: conflict.code, subject });
       }
       // Emergencies do not reach protected subjects: their data always needs two approvers.
-      const protectedAmong = await deps.protectedSubjects.among(scope.subjects);
-      if (protectedAmong.length) {
+      if ((await deps.protectedSubjects.among(scope.subjects)).length) {
         throw new CustosError(
           'access.denied',
           'break-glass does not cover protected subjects; file an access request',
-          { reason: 'subject.protected' },
+          {
+            reason: 'subject.protected',
+          },
         );
       }
       const id = newId('bgl', clock);
-      let grant: Grant | undefined;
       const row: AccessBreakGlassTable = {
         id,
         grant_id: '',
@@ -174,22 +207,40 @@ export function createBreakGlass(deps: {
         escalated_at: null,
         escalation: null,
       };
-      await store.transaction(async (tx) => {
-        grant = await deps.grants.issue(
-          {
-            actorId: by.id,
-            purpose: 'security_incident',
-            ticketId: input.incident ?? id,
-            subjects: scope.subjects,
-            fields: scope.fields,
-            operations: ['read'],
-            durationMs: input.durationMs,
-            source: 'break_glass',
-            requestId: null,
-            dormant: true,
-          },
-          tx,
-        );
+      const outcome = await store.transaction(async (tx) => {
+        const exceeded = await checkAllowance(tx, by.id, scope.subjects);
+        if (exceeded) {
+          // Hitting the allowance is itself something security should see.
+          await outbox.enqueue(
+            tx,
+            accessEvent(clock, {
+              topic: 'access.breakglass.refused',
+              activityId: accessActivity.other,
+              severityId: severityHigh,
+              message: `break-glass by ${by.id} refused: ${exceeded.uses} use(s) and ${exceeded.subjects} user(s) already in this on-call window`,
+              actorId: by.id,
+              payload: {
+                actorId: by.id,
+                reason: 'allowance',
+                usesInWindow: exceeded.uses,
+                subjectsInWindow: exceeded.subjects,
+              },
+            }),
+            { record: true },
+          );
+          return { grant: undefined, exceeded };
+        }
+        const grant = await deps.grants.issue(tx, {
+          actorId: by.id,
+          purpose: 'security_incident',
+          ticketId: input.incident ?? id,
+          subjects: scope.subjects,
+          fields: scope.fields,
+          operations: ['read'],
+          durationMs: input.durationMs,
+          source: 'break_glass',
+          requestId: null,
+        });
         row.grant_id = grant.id;
         await tx.insertInto('access_break_glass').values(row).execute();
         await outbox.enqueue(
@@ -213,8 +264,17 @@ export function createBreakGlass(deps: {
             },
           }),
         );
+        return { grant, exceeded: undefined };
       });
-      const issued = grant as Grant;
+      if (outcome.exceeded) {
+        const hours = Math.round(options.windowMs / 3_600_000);
+        throw new CustosError(
+          'access.breakglass_limit',
+          `break-glass allows ${options.maxUsesPerWindow} use(s) and ${options.maxSubjectsPerWindow} user(s) per person in ${hours} h; file an access request`,
+          { usesInWindow: outcome.exceeded.uses, subjectsInWindow: outcome.exceeded.subjects },
+        );
+      }
+      const grant = outcome.grant as Grant;
       const ledgerIndex = await record(
         'access.breakglass',
         id,
@@ -225,162 +285,31 @@ export function createBreakGlass(deps: {
           incident: row.incident,
           subjects: scope.subjects,
           fields: scope.fields,
-          grantId: issued.id,
-          expiresAt: issued.expiresAt,
+          grantId: grant.id,
+          expiresAt: grant.expiresAt,
           reviewDueAt: row.review_due_at,
         },
-        issued,
+        { grant, decidedBy: by.id },
       );
-      return { breakGlass: toBreakGlass(row), grant: issued, ledgerIndex };
+      return { breakGlass: toBreakGlass(row), grant, ledgerIndex };
     },
 
-    /**
-     * Security's review: `confirmed` closes it; `rejected` revokes the grant if it still runs and
-     * escalates. Nobody reviews their own use.
-     */
-    async review(
-      id: string,
-      reviewer: Person,
-      input: { outcome: 'confirmed' | 'rejected'; comment: string },
-    ): Promise<BreakGlass> {
-      if (!reviewer.roles.includes('analyst')) {
-        throw new CustosError('access.denied', 'break-glass is reviewed by security (the analyst role)');
-      }
-      const now = clock.now();
-      const row = await store.transaction(async (tx) => {
-        const current = await tx
-          .selectFrom('access_break_glass')
-          .selectAll()
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (!current) throw new CustosError('resource.not_found', 'no such break-glass use');
-        if (current.actor_id === reviewer.id) {
-          throw new CustosError('access.denied', 'nobody reviews their own break-glass use');
-        }
-        if (current.reviewed_at !== null) {
-          throw new CustosError('action.not_allowed', `already reviewed: ${current.outcome}`);
-        }
-        const rejected = input.outcome === 'rejected';
-        const escalateNow = rejected && current.escalated_at === null;
-        const updated: AccessBreakGlassTable = {
-          ...current,
-          reviewed_at: now,
-          reviewed_by: reviewer.id,
-          outcome: input.outcome,
-          review_comment: input.comment,
-          ...(escalateNow ? { escalated_at: now, escalation: 'rejected' } : {}),
-        };
-        const claimed = await tx
-          .updateTable('access_break_glass')
-          .set({
-            reviewed_at: updated.reviewed_at,
-            reviewed_by: updated.reviewed_by,
-            outcome: updated.outcome,
-            review_comment: updated.review_comment,
-            escalated_at: updated.escalated_at,
-            escalation: updated.escalation,
-          })
-          .where('id', '=', id)
-          .where('reviewed_at', 'is', null)
-          .executeTakeFirst();
-        // Another reviewer got there first: nothing of this review may take effect.
-        if (Number(claimed.numUpdatedRows) === 0) {
-          throw new CustosError('action.not_allowed', 'already reviewed');
-        }
-        if (rejected) {
-          await tx
-            .updateTable('access_grants')
-            .set({
-              revoked_at: now,
-              revoked_by: reviewer.id,
-              revoke_reason: 'break-glass rejected on review',
-            })
-            .where('id', '=', current.grant_id)
-            .where('revoked_at', 'is', null)
-            .execute();
-        }
-        await outbox.enqueue(
-          tx,
-          accessEvent(clock, {
-            topic: 'access.breakglass.reviewed',
-            activityId: accessActivity.other,
-            message: `break-glass ${id} by ${current.actor_id} ${input.outcome} by ${reviewer.id}`,
-            actorId: reviewer.id,
-            payload: {
-              breakGlassId: id,
-              actorId: current.actor_id,
-              outcome: input.outcome,
-              reviewerId: reviewer.id,
-            },
-          }),
-        );
-        if (escalateNow) await outbox.enqueue(tx, escalationEvent(current, 'rejected'));
-        return updated;
-      });
-      await record('access.breakglass.review', newId('bgr', clock), {
-        at: now,
-        breakGlassId: id,
-        reviewer: reviewer.id,
-        outcome: input.outcome,
-        comment: input.comment,
-      });
-      return toBreakGlass(row);
-    },
-
-    /** Uses newest first; `pending` keeps those awaiting review. */
-    async list(filter: { pending?: boolean; actorId?: string; limit?: number }): Promise<BreakGlass[]> {
+    /** Uses newest first: one's own, or everyone's for those who oversee break-glass; `pending` keeps those awaiting review. */
+    async list(
+      viewer: Person,
+      filter: { pending?: boolean; limit?: number | undefined },
+    ): Promise<BreakGlass[]> {
       let query = store.db.selectFrom('access_break_glass').selectAll();
       if (filter.pending) query = query.where('reviewed_at', 'is', null);
-      if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+      if (!deps.people.allows(viewer.roles, 'access.breakglass.read_all')) {
+        query = query.where('actor_id', '=', viewer.id);
+      }
       const rows = await query
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(Math.min(filter.limit ?? 50, 200))
         .execute();
       return rows.map(toBreakGlass);
-    },
-
-    /**
-     * Escalates every use whose review deadline passed without a review. Safe to run on several
-     * nodes at once: each use is escalated by whichever node marks it first.
-     */
-    async sweep(): Promise<number> {
-      const now = clock.now();
-      const overdue = await store.db
-        .selectFrom('access_break_glass')
-        .selectAll()
-        .where('reviewed_at', 'is', null)
-        .where('escalated_at', 'is', null)
-        .where('review_due_at', '<=', now)
-        .limit(500)
-        .execute();
-      let escalated = 0;
-      for (const row of overdue) {
-        const marked = await store.transaction(async (tx) => {
-          const result = await tx
-            .updateTable('access_break_glass')
-            .set({ escalated_at: now, escalation: 'unreviewed' })
-            .where('id', '=', row.id)
-            .where('escalated_at', 'is', null)
-            .where('reviewed_at', 'is', null)
-            .executeTakeFirst();
-          if (Number(result.numUpdatedRows) === 0) return false;
-          await outbox.enqueue(tx, escalationEvent(row, 'unreviewed'));
-          return true;
-        });
-        if (!marked) continue;
-        escalated++;
-        await record('access.breakglass.escalated', newId('bge', clock), {
-          at: now,
-          breakGlassId: row.id,
-          actor: row.actor_id,
-          escalation: 'unreviewed',
-          reviewDueAt: row.review_due_at,
-        }).catch((error: unknown) =>
-          deps.logger.error({ err: error, breakGlassId: row.id }, 'the escalation could not be logged'),
-        );
-      }
-      return escalated;
     },
   };
 }

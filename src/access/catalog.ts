@@ -53,12 +53,12 @@ export function createCatalog(classes: readonly FieldClass[]) {
     list(): FieldClass[] {
       return [...byName.values()];
     },
-    /** The named classes, deduplicated in order; throws `request.invalid` naming unknown ones. */
+    /** The named classes, deduplicated in order; throws `access.unknown_field` naming unknown ones. */
     resolve(names: readonly string[]): FieldClass[] {
       const unknown = names.filter((name) => !byName.has(name));
       if (unknown.length) {
         throw new CustosError(
-          'request.invalid',
+          'access.unknown_field',
           `unknown field classes: ${unknown.slice(0, 10).join(', ')}`,
           {
             unknownFields: unknown.slice(0, 10),

@@ -6,6 +6,8 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Catalog } from './catalog.js';
 import type { Employees } from './employees.js';
 import type { Grant, Grants, Operation } from './grants.js';
+import type { People } from './people.js';
+import type { SubjectIds } from './subjects.js';
 import { accessorPseudonym, type DisclosureBody } from './transparency.js';
 
 export interface CheckInput {
@@ -72,6 +74,14 @@ function reasonsFor(
   return reasons;
 }
 
+/** A check whose input was validated and put in normal form: running it can no longer fail with 400. */
+export interface PreparedCheck {
+  actor: string;
+  subject: string;
+  fields: string[];
+  operation: Operation;
+}
+
 export type AccessCheck = ReturnType<typeof createAccessCheck>;
 
 /**
@@ -82,13 +92,16 @@ export type AccessCheck = ReturnType<typeof createAccessCheck>;
 export function createAccessCheck(deps: {
   grants: Pick<Grants, 'activeFor'>;
   employees: Pick<Employees, 'conflict'>;
+  /** Whether the actor is an enabled Custos user (identity's answer, handed in by app.ts). */
+  people: Pick<People, 'isActive'>;
+  subjectIds: SubjectIds;
   catalog: Catalog;
   ledger: Pick<Ledger, 'append'>;
   clock: Clock;
   /** How permitted accesses are disclosed to their subject (see transparency.ts). */
   disclosure: { pseudonymSecret: string; legalHoldDelayMs: number };
 }) {
-  const { grants, employees, catalog, ledger, clock, disclosure } = deps;
+  const { grants, employees, people, subjectIds, catalog, ledger, clock, disclosure } = deps;
   // Checks answered by this process, by decision and leading reason, for the metrics.
   const tallies = new Map<string, { decision: string; reason: string; count: number }>();
 
@@ -96,7 +109,7 @@ export function createAccessCheck(deps: {
    * Logs what the subject may later see of a permitted access, with the index row that finds it,
    * in the same store transaction as the record.
    */
-  function disclose(checkId: string, input: CheckInput, grant: Grant, permitted: string[], at: number) {
+  function disclose(checkId: string, input: PreparedCheck, grant: Grant, permitted: string[], at: number) {
     const id = newId('dsc', clock);
     const body: DisclosureBody = {
       at,
@@ -127,64 +140,93 @@ export function createAccessCheck(deps: {
       return [...tallies.values()].map((t) => ({ ...t }));
     },
 
-    async check(input: CheckInput, caller: string): Promise<CheckResult> {
-      if (input.fields.length === 0 || input.fields.length > maxFieldsPerCheck) {
-        throw new CustosError('request.invalid', `a check asks for 1 to ${maxFieldsPerCheck} field classes`);
-      }
-      const fields = catalog.resolve(input.fields).map((f) => f.name);
-      let active: Grant[];
-      let conflict: Reason | undefined;
-      try {
-        // Oneself, colleagues and one's managers are off limits whatever grants say.
-        conflict = await employees.conflict(input.actor, input.subject);
-        active = conflict ? [] : await grants.activeFor(input.actor, input.subject);
-      } catch (error) {
-        if (isCustosError(error)) throw error;
-        throw new CustosError('store.unavailable', 'grants cannot be read; nothing is permitted');
-      }
-      const { grant, permitted } = bestGrant(active, fields, input.operation);
-      const masked = fields.filter((f) => !permitted.includes(f));
-      const decision = permitted.length > 0 ? 'permit' : 'deny';
-      const reasons = conflict ? [conflict] : reasonsFor(active, grant, masked, input.operation);
-      const checkId = newId('chk', clock);
-      const at = clock.now();
-      // A permit is logged twice: the full check for auditors, and what its subject may see.
-      const [{ index }] = await Promise.all([
-        ledger.append(
-          {
-            type: 'access.check',
-            id: checkId,
-            body: {
-              at,
-              actor: input.actor,
-              subject: input.subject,
-              operation: input.operation,
-              requested: fields,
-              decision,
-              grantId: grant?.id ?? null,
-              permitted,
-              masked,
-              reasons: reasons.map((r) => r.code),
-              caller,
-            },
-          },
-          { batchable: true },
-        ),
-        ...(grant && decision === 'permit' ? [disclose(checkId, input, grant, permitted, at)] : []),
-      ]);
-      const reason = reasons[0]?.code ?? 'none';
-      const key = `${decision} ${reason}`;
-      const tally = tallies.get(key);
-      if (tally) tally.count++;
-      else tallies.set(key, { decision, reason, count: 1 });
-      return {
-        checkId,
-        decision,
-        ...(grant ? { grantId: grant.id } : {}),
-        fields: { permitted, masked },
-        reasons,
-        ledgerIndex: index,
-      };
+    prepare,
+    check: (input: CheckInput, caller: string) => run(prepare(input), caller),
+
+    /**
+     * Several checks, all or nothing: every input is validated before any is run, so a batch
+     * refused with 400 has logged and disclosed nothing. Answered in order.
+     */
+    checkMany(inputs: readonly CheckInput[], caller: string): Promise<CheckResult[]> {
+      const prepared = inputs.map(prepare);
+      return Promise.all(prepared.map((input) => run(input, caller)));
     },
   };
+
+  /** Validates the input and puts it in normal form; throws 400 codes, never touches the store. */
+  function prepare(input: CheckInput): PreparedCheck {
+    if (input.fields.length === 0 || input.fields.length > maxFieldsPerCheck) {
+      throw new CustosError('request.invalid', `a check asks for 1 to ${maxFieldsPerCheck} field classes`);
+    }
+    return {
+      actor: input.actor,
+      subject: subjectIds.normal(input.subject),
+      fields: catalog.resolve(input.fields).map((f) => f.name),
+      operation: input.operation,
+    };
+  }
+
+  async function run(input: PreparedCheck, caller: string): Promise<CheckResult> {
+    const { fields } = input;
+    let active: Grant[];
+    let refusal: Reason | undefined;
+    try {
+      // Unregistered actors, oneself, colleagues and one's managers are off limits whatever
+      // grants say.
+      refusal = await employees.conflict(input.actor, input.subject);
+      active = refusal ? [] : await grants.activeFor(input.actor, input.subject);
+      // A disabled person's grants were revoked when they were disabled; this holds even for one
+      // issued in a race with the disabling. Asked only when a grant would permit.
+      if (active.length && !(await people.isActive(input.actor))) {
+        refusal = { code: 'actor.disabled', message: 'The actor’s Custos account is disabled.' };
+        active = [];
+      }
+    } catch (error) {
+      if (isCustosError(error)) throw error;
+      throw new CustosError('store.unavailable', 'grants cannot be read; nothing is permitted');
+    }
+    const { grant, permitted } = bestGrant(active, fields, input.operation);
+    const masked = fields.filter((f) => !permitted.includes(f));
+    const decision = permitted.length > 0 ? 'permit' : 'deny';
+    const reasons = refusal ? [refusal] : reasonsFor(active, grant, masked, input.operation);
+    const checkId = newId('chk', clock);
+    const at = clock.now();
+    // A permit is logged twice: the full check for auditors, and what its subject may see.
+    const [{ index }] = await Promise.all([
+      ledger.append(
+        {
+          type: 'access.check',
+          id: checkId,
+          body: {
+            at,
+            actor: input.actor,
+            subject: input.subject,
+            operation: input.operation,
+            requested: fields,
+            decision,
+            grantId: grant?.id ?? null,
+            permitted,
+            masked,
+            reasons: reasons.map((r) => r.code),
+            caller,
+          },
+        },
+        { batchable: true },
+      ),
+      ...(grant && decision === 'permit' ? [disclose(checkId, input, grant, permitted, at)] : []),
+    ]);
+    const reason = reasons[0]?.code ?? 'none';
+    const key = `${decision} ${reason}`;
+    const tally = tallies.get(key);
+    if (tally) tally.count++;
+    else tallies.set(key, { decision, reason, count: 1 });
+    return {
+      checkId,
+      decision,
+      ...(grant ? { grantId: grant.id } : {}),
+      fields: { permitted, masked },
+      reasons,
+      ledgerIndex: index,
+    };
+  }
 }

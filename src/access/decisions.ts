@@ -1,13 +1,20 @@
 import { CustosError, isCustosError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { Store } from '../store/store.js';
 import type { Grant, Grants } from './grants.js';
+
+/** A grant issued with a decision, and who decided it (an approver, `policy`, or the breaker of the glass). */
+export interface Issued {
+  grant: Grant;
+  decidedBy: string;
+}
 
 export type RecordDecision = (
   type: string,
   id: string,
   body: unknown,
-  grant?: Grant | null,
+  issued?: Issued | null,
 ) => Promise<number>;
 
 /**
@@ -18,24 +25,32 @@ export type RecordDecision = (
 export function decisionRecorder(deps: {
   ledger: Pick<Ledger, 'append'>;
   grants?: Pick<Grants, 'activate' | 'revoke'>;
+  store?: Pick<Store, 'transaction'>;
   logger: Logger;
 }): RecordDecision {
-  const { ledger, grants, logger } = deps;
-  return async (type, id, body, grant) => {
+  const { ledger, grants, store, logger } = deps;
+  return async (type, id, body, issued) => {
+    let index: number;
     try {
-      const { index } = await ledger.append({ type, id, body });
-      if (grant && grants) await grants.activate(grant.id);
-      return index;
+      ({ index } = await ledger.append({ type, id, body }));
     } catch (error) {
-      if (grant && grants) {
-        await grants
-          .revoke(grant.id, 'custos', 'the ledger could not record the grant')
+      if (issued && grants && store) {
+        await store
+          .transaction((tx) =>
+            grants.revoke(tx, [issued.grant.id], 'custos', 'the ledger could not record the grant'),
+          )
           .catch((revokeError: unknown) =>
-            logger.error({ err: revokeError, grantId: grant.id }, 'revoking an unrecorded grant failed'),
+            logger.error(
+              { err: revokeError, grantId: issued.grant.id },
+              'revoking an unrecorded grant failed',
+            ),
           );
       }
       if (isCustosError(error)) throw error;
       throw new CustosError('ledger.unavailable');
     }
+    // A grant that stays dormant because activation failed permits nothing: failing closed.
+    if (issued && grants) await grants.activate(issued.grant, issued.decidedBy);
+    return index;
   };
 }

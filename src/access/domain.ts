@@ -8,17 +8,21 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Outbox } from '../store/outbox.js';
 import { sharedSecret } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
-import { createBreakGlass } from './breakglass.js';
+import { type BreakGlassService, createBreakGlass } from './breakglass.js';
+import { createBreakGlassReview } from './breakglass.review.js';
 import { createCatalog, defaultCatalog } from './catalog.js';
 import { createAccessCheck } from './check.js';
 import { createEmployees } from './employees.js';
 import { createGrants } from './grants.js';
 import { readAccessStats } from './metrics.js';
+import { createOffboarding } from './offboarding.js';
 import type { People } from './people.js';
 import type { ApprovalPolicy } from './policy.js';
 import { createProtectedSubjects } from './protected.js';
 import { createAccessRequests } from './requests.js';
 import { createAccessReviews } from './reviews.js';
+import { createGrantRevocations } from './revocations.js';
+import { createSubjectIds } from './subjects.js';
 import { createTickets } from './tickets.js';
 import { createTrackerConnector } from './tracker.js';
 import { createTransparency, loadOrCreatePseudonymSecret } from './transparency.js';
@@ -67,12 +71,23 @@ export async function createAccessDomain(deps: {
 }) {
   const { config, store, clock, logger, outbox, ledger, approvalPolicy, people } = deps;
   const settings = config.access;
+  const subjectIds = createSubjectIds(settings.subjectIdCase);
   const catalog = createCatalog(settings.catalog ?? defaultCatalog);
-  const grants = createGrants({ store, clock, catalog });
-  const employees = createEmployees({ store, clock });
+  const grants = createGrants({ store, clock, catalog, outbox, subjectIds });
+  const employees = createEmployees({
+    store,
+    clock,
+    subjectIds,
+    options: {
+      maxOnCallAheadMs: settings.employees.maxOnCallAhead,
+      maxSyncEntries: settings.employees.maxSyncEntries,
+    },
+  });
   const accessCheck = createAccessCheck({
     grants,
     employees,
+    people,
+    subjectIds,
     catalog,
     ledger,
     clock,
@@ -83,10 +98,9 @@ export async function createAccessDomain(deps: {
       legalHoldDelayMs: settings.transparency.legalHoldDelay,
     },
   });
-  const rolesOf = (userId: string) => people.rolesOf(userId);
-  const transparency = createTransparency({ store, clock, ledger, rolesOf });
-  const tickets = createTickets({ store, clock });
-  const protectedSubjects = createProtectedSubjects({ store, clock });
+  const transparency = createTransparency({ store, clock, ledger, subjectIds, rolesOf: people.rolesOf });
+  const tickets = createTickets({ store, clock, grants, subjectIds });
+  const protectedSubjects = createProtectedSubjects({ store, clock, subjectIds });
   const tracker = settings.tracker
     ? createTrackerConnector({ settings: settings.tracker, tickets, people, store, clock, logger })
     : undefined;
@@ -103,10 +117,11 @@ export async function createAccessDomain(deps: {
     policy: approvalPolicy,
     ledger,
     outbox,
-    rolesOf,
+    people,
+    subjectIds,
     options: { pendingTtlMs: settings.requestTtl },
   });
-  const breakGlass = createBreakGlass({
+  const breakGlassDeps = {
     store,
     clock,
     logger,
@@ -116,12 +131,21 @@ export async function createAccessDomain(deps: {
     protectedSubjects,
     ledger,
     outbox,
+    people,
+    subjectIds,
     options: {
       maxDurationMs: settings.breakGlass.maxDuration,
       maxSubjects: settings.breakGlass.maxSubjects,
       reviewWithinMs: settings.breakGlass.reviewWithin,
+      windowMs: settings.breakGlass.window,
+      maxUsesPerWindow: settings.breakGlass.maxUsesPerWindow,
+      maxSubjectsPerWindow: settings.breakGlass.maxSubjectsPerWindow,
     },
-  });
+  };
+  const breakGlass: BreakGlassService = {
+    ...createBreakGlass(breakGlassDeps),
+    ...createBreakGlassReview(breakGlassDeps),
+  };
   const accessReviews = createAccessReviews({
     store,
     clock,
@@ -133,6 +157,8 @@ export async function createAccessDomain(deps: {
     outbox,
     options: { remindBeforeMs: settings.reviews.remindBefore },
   });
+  const grantRevocations = createGrantRevocations({ store, grants, people });
+  const offboarding = createOffboarding({ clock, outbox, grants });
   const jobs: Job[] = [
     // Break-glass uses nobody reviewed in time are escalated; review campaigns past their
     // deadline are closed, revoking what nobody confirmed. Every node may sweep.
@@ -160,6 +186,9 @@ export async function createAccessDomain(deps: {
     services: {
       catalog,
       grants,
+      grantRevocations,
+      offboarding,
+      subjectIds,
       accessCheck,
       tickets,
       employees,

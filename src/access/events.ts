@@ -1,13 +1,11 @@
 import type { Clock } from '../core/clock.js';
-import { type CustosEvent, createEvent } from '../core/events.js';
-import { newId } from '../core/ids.js';
+import { type CustosEvent, domainEvent, ocsfClass } from '../core/events.js';
 
-// OCSF 1.8.0 class 3005 User Access Management (category 3, Identity & Access Management):
-// activity 1 Assign Privileges, 2 Revoke Privileges, 99 Other (requests and approvals).
-const userAccessManagement = 3005;
+// OCSF User Access Management activities: 1 Assign Privileges, 2 Revoke Privileges, 99 Other
+// (requests and approvals).
 export const accessActivity = { assign: 1, revoke: 2, other: 99 } as const;
 
-/** An event of the access domain, in the OCSF envelope. */
+/** An event of the access domain: OCSF class 3005 User Access Management. */
 export function accessEvent(
   clock: Clock,
   input: {
@@ -19,15 +17,5 @@ export function accessEvent(
     payload: Record<string, unknown>;
   },
 ): CustosEvent {
-  return createEvent({
-    uid: newId('evt', clock),
-    topic: input.topic,
-    classUid: userAccessManagement,
-    activityId: input.activityId,
-    severityId: input.severityId ?? 1,
-    time: clock.now(),
-    message: input.message,
-    ...(input.actorId ? { actor: { user: { uid: input.actorId } } } : {}),
-    payload: input.payload,
-  });
+  return domainEvent(clock, { ...input, classUid: ocsfClass.userAccessManagement });
 }

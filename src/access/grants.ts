@@ -2,31 +2,24 @@ import { CompiledQuery, type Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { Outbox } from '../store/outbox.js';
 import type { AccessGrantsTable, Database } from '../store/schema.js';
-import type { Store } from '../store/store.js';
-import type { Catalog, Tier } from './catalog.js';
+import type { Executor, Store } from '../store/store.js';
+import type { Catalog } from './catalog.js';
+import { accessActivity, accessEvent } from './events.js';
+import { checkScope, type Operation, type Purpose } from './grants.scope.js';
+import type { SubjectIds } from './subjects.js';
 
-export const operations = ['read', 'export'] as const;
-export type Operation = (typeof operations)[number];
-
-export const purposes = [
-  'support',
-  'abuse_investigation',
-  'legal_request',
-  'security_incident',
-  'debugging',
-] as const;
-export type Purpose = (typeof purposes)[number];
-
-/** Most subjects one grant may name: access is to listed people, never to "everyone". */
-export const maxSubjectsPerGrant = 100;
-
-/** Longest grant per sensitivity tier of the most sensitive field it covers. */
-export const maxDurationByTier: Record<Tier, number> = {
-  1: 7 * 86_400_000,
-  2: 3 * 86_400_000,
-  3: 86_400_000,
-};
+export {
+  checkScope,
+  maxDurationByTier,
+  maxSubjectsPerGrant,
+  type Operation,
+  operations,
+  type Purpose,
+  purposes,
+  type Scope,
+} from './grants.scope.js';
 
 export interface Grant {
   id: string;
@@ -54,53 +47,10 @@ export interface IssueGrantInput {
   durationMs: number;
   source: Grant['source'];
   requestId?: string | null;
-  /**
-   * Issue it dormant: it permits nothing until `activate`. Callers that must log a grant before
-   * it may be used issue it dormant, append the ledger record, then activate it, so a crash in
-   * between leaves a grant that permits nothing rather than one nobody logged.
-   */
-  dormant?: boolean;
 }
 
 /** `starts_at` of a dormant grant: never reached, so `activeFor` ignores it. */
 export const dormantStart = Number.MAX_SAFE_INTEGER;
-
-/** A scope checked against the catalog and the caps, with its highest sensitivity tier. */
-export interface Scope {
-  subjects: string[];
-  fields: string[];
-  operations: Operation[];
-  tier: Tier;
-}
-
-/**
- * Checks what a grant or a request would cover: 1 to 100 distinct subjects, known field
- * classes, known operations, and a duration within its tier's cap.
- */
-export function checkScope(
-  catalog: Catalog,
-  input: { subjects: string[]; fields: string[]; operations: string[]; durationMs: number },
-): Scope {
-  const subjects = [...new Set(input.subjects)];
-  if (subjects.length === 0 || subjects.length > maxSubjectsPerGrant) {
-    throw new CustosError('request.invalid', `a grant names 1 to ${maxSubjectsPerGrant} subjects`);
-  }
-  const fields = catalog.resolve(input.fields);
-  if (fields.length === 0)
-    throw new CustosError('request.invalid', 'a grant covers at least one field class');
-  const ops = [...new Set(input.operations)];
-  if (ops.length === 0 || ops.some((op) => !(operations as readonly string[]).includes(op))) {
-    throw new CustosError('request.invalid', `operations are among: ${operations.join(', ')}`);
-  }
-  const tier = Math.max(...fields.map((f) => f.tier)) as Tier;
-  if (!(input.durationMs > 0) || input.durationMs > maxDurationByTier[tier]) {
-    throw new CustosError(
-      'request.invalid',
-      `a tier ${tier} grant lasts at most ${maxDurationByTier[tier] / 3_600_000} h`,
-    );
-  }
-  return { subjects, fields: fields.map((f) => f.name), operations: ops as Operation[], tier };
-}
 
 type GrantRow = AccessGrantsTable;
 
@@ -121,18 +71,45 @@ function toGrant(row: GrantRow, subjects: string[]): Grant {
   };
 }
 
+/** The rows as grants, each with all its subjects, in the rows' order. */
+async function withSubjects(db: Executor, rows: readonly GrantRow[]): Promise<Grant[]> {
+  if (rows.length === 0) return [];
+  const subjects = await db
+    .selectFrom('access_grant_subjects')
+    .select(['grant_id', 'subject_id'])
+    .where(
+      'grant_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('subject_id')
+    .execute();
+  const byGrant = new Map<string, string[]>();
+  for (const { grant_id: id, subject_id: subject } of subjects) {
+    const list = byGrant.get(id);
+    if (list) list.push(subject);
+    else byGrant.set(id, [subject]);
+  }
+  return rows.map((row) => toGrant(row, byGrant.get(row.id) ?? []));
+}
+
 export type Grants = ReturnType<typeof createGrants>;
 
 /**
- * Time-bound grants over subjects × field classes × operations. `issue` is called by the approval
- * flow and break-glass, never by a route directly; revocation takes effect on the next check.
+ * The one owner of grants: time-bound access over subjects × field classes × operations. Nothing
+ * else writes `access_grants`. A grant is issued dormant inside the deciding transaction, activated
+ * once the decision is on the ledger, and revoked inside the transaction of whatever ended it; its
+ * issue and every revocation are announced as events and logged as ledger records through the
+ * outbox, so neither can be lost between commit and delivery.
  */
 export function createGrants(deps: {
   store: Pick<Store, 'db' | 'transaction'>;
   clock: Clock;
   catalog: Catalog;
+  outbox: Outbox;
+  subjectIds: SubjectIds;
 }) {
-  const { store, clock, catalog } = deps;
+  const { store, clock, catalog, outbox, subjectIds } = deps;
   const activeForQuery = store.db
     .selectFrom('access_grant_subjects as s')
     .innerJoin('access_grants as g', 'g.id', 's.grant_id')
@@ -149,9 +126,13 @@ export function createGrants(deps: {
   const activeForSql = activeForQuery.sql;
 
   return {
-    /** Issues a grant; pass `tx` to make it part of the caller's transaction. */
-    async issue(input: IssueGrantInput, tx?: Transaction<Database>): Promise<Grant> {
-      const scope = checkScope(catalog, input);
+    /**
+     * Issues a dormant grant inside the caller's transaction: it permits nothing until `activate`,
+     * so a crash before the decision is logged leaves a grant that permits nothing rather than one
+     * nobody logged.
+     */
+    async issue(tx: Transaction<Database>, input: IssueGrantInput): Promise<Grant> {
+      const scope = checkScope(catalog, { ...input, subjects: subjectIds.normalAll(input.subjects) });
       const now = clock.now();
       const row: GrantRow = {
         id: newId('grt', clock),
@@ -161,7 +142,7 @@ export function createGrants(deps: {
         fields: JSON.stringify(scope.fields),
         operations: JSON.stringify(scope.operations),
         source: input.source,
-        starts_at: input.dormant ? dormantStart : now,
+        starts_at: dormantStart,
         expires_at: now + input.durationMs,
         revoked_at: null,
         revoked_by: null,
@@ -169,75 +150,137 @@ export function createGrants(deps: {
         created_at: now,
         request_id: input.requestId ?? null,
       };
-      const write = async (t: Transaction<Database>) => {
-        await t.insertInto('access_grants').values(row).execute();
-        await t
-          .insertInto('access_grant_subjects')
-          .values(
-            scope.subjects.map((subject) => ({
-              grant_id: row.id,
-              actor_id: row.actor_id,
-              subject_id: subject,
-              expires_at: row.expires_at,
-            })),
-          )
-          .execute();
-      };
-      if (tx) await write(tx);
-      else await store.transaction(write);
+      await tx.insertInto('access_grants').values(row).execute();
+      await tx
+        .insertInto('access_grant_subjects')
+        .values(
+          scope.subjects.map((subject) => ({
+            grant_id: row.id,
+            actor_id: row.actor_id,
+            subject_id: subject,
+            expires_at: row.expires_at,
+          })),
+        )
+        .execute();
       return toGrant(row, scope.subjects);
     },
 
-    /** Lets a dormant grant permit from now on (its expiry stays as issued). */
-    async activate(id: string): Promise<void> {
-      await store.db
+    /**
+     * Lets a dormant grant permit from now on (its expiry stays as issued), and announces and logs
+     * its issue. `decidedBy` is the approver, `policy` for an automatic approval, or the engineer
+     * who broke the glass. Returns the grant as activated, or undefined when it was revoked or
+     * activated meanwhile.
+     */
+    async activate(grant: Grant, decidedBy: string): Promise<Grant | undefined> {
+      const now = clock.now();
+      return store.transaction(async (tx) => {
+        const result = await tx
+          .updateTable('access_grants')
+          .set({ starts_at: now })
+          .where('id', '=', grant.id)
+          .where('starts_at', '=', dormantStart)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) return undefined;
+        await outbox.enqueue(
+          tx,
+          accessEvent(clock, {
+            topic: 'access.grant.issued',
+            activityId: accessActivity.assign,
+            message: `grant ${grant.id} issued to ${grant.actorId}${grant.requestId ? ` for request ${grant.requestId}` : ' by break-glass'}`,
+            actorId: decidedBy,
+            payload: {
+              grantId: grant.id,
+              requestId: grant.requestId,
+              source: grant.source,
+              actorId: grant.actorId,
+              decidedBy,
+              purpose: grant.purpose,
+              ticketId: grant.ticketId,
+              subjectCount: grant.subjects.length,
+              fields: grant.fields,
+              operations: grant.operations,
+              startsAt: now,
+              expiresAt: grant.expiresAt,
+            },
+          }),
+          { record: true },
+        );
+        return { ...grant, startsAt: now };
+      });
+    },
+
+    /**
+     * Revokes these grants inside the caller's transaction, skipping any already revoked or
+     * expired; each revocation is announced and logged. `by` is who or what revoked it (a user id,
+     * `ticket:<id>`, `review:<id>`, `custos`). Returns the grants it revoked.
+     */
+    async revoke(
+      tx: Transaction<Database>,
+      ids: readonly string[],
+      by: string,
+      reason: string,
+    ): Promise<Grant[]> {
+      if (ids.length === 0) return [];
+      const now = clock.now();
+      const rows = await tx
         .updateTable('access_grants')
-        .set({ starts_at: clock.now() })
-        .where('id', '=', id)
-        .where('starts_at', '=', dormantStart)
+        .set({ revoked_at: now, revoked_by: by, revoke_reason: reason.slice(0, 500) })
+        .where('id', 'in', [...new Set(ids)])
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
         .execute();
+      const revoked = await withSubjects(tx, rows);
+      for (const grant of revoked) {
+        await outbox.enqueue(
+          tx,
+          accessEvent(clock, {
+            topic: 'access.grant.revoked',
+            activityId: accessActivity.revoke,
+            message: `grant ${grant.id} of ${grant.actorId} revoked by ${by}: ${reason}`,
+            actorId: by.startsWith('usr_') ? by : undefined,
+            payload: {
+              grantId: grant.id,
+              actorId: grant.actorId,
+              source: grant.source,
+              ticketId: grant.ticketId,
+              subjectCount: grant.subjects.length,
+              revokedBy: by,
+              reason,
+            },
+          }),
+          { record: true },
+        );
+      }
+      return revoked;
     },
 
     /** One grant with all its subjects. */
-    async get(id: string): Promise<Grant> {
-      const row = await store.db
-        .selectFrom('access_grants')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
+    async get(id: string, tx?: Executor): Promise<Grant> {
+      const db = tx ?? store.db;
+      const row = await db.selectFrom('access_grants').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new CustosError('resource.not_found', 'no such grant');
-      const subjects = await store.db
-        .selectFrom('access_grant_subjects')
-        .select('subject_id')
-        .where('grant_id', '=', id)
-        .orderBy('subject_id')
-        .execute();
-      return toGrant(
-        row,
-        subjects.map((s) => s.subject_id),
-      );
+      return (await withSubjects(db, [row]))[0] as Grant;
     },
 
-    /** Revokes a grant; `by` is who or what revoked it (a user id, `ticket:<id>`, `review:<id>`). */
-    async revoke(id: string, by: string, reason: string): Promise<void> {
-      const result = await store.db
-        .updateTable('access_grants')
-        .set({ revoked_at: clock.now(), revoked_by: by, revoke_reason: reason.slice(0, 500) })
-        .where('id', '=', id)
+    /**
+     * Grants not revoked and not expired (dormant ones included) that cite this ticket or are held
+     * by this person: what a change to either must reconsider.
+     */
+    async unended(tx: Executor, filter: { ticketId?: string; actorId?: string }): Promise<Grant[]> {
+      let query = tx
+        .selectFrom('access_grants')
+        .selectAll()
         .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) {
-        const exists = await store.db
-          .selectFrom('access_grants')
-          .select('id')
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (!exists) throw new CustosError('resource.not_found', 'no such grant');
-      }
+        .where('expires_at', '>', clock.now());
+      if (filter.ticketId !== undefined) query = query.where('ticket_id', '=', filter.ticketId);
+      if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId);
+      return withSubjects(tx, await query.orderBy('created_at').execute());
     },
 
     /** Grants newest first, optionally one actor's and only those in force. */
-    async list(filter: { actorId?: string; active?: boolean; limit?: number }): Promise<Grant[]> {
+    async list(filter: { actorId?: string | undefined; active?: boolean; limit?: number }): Promise<Grant[]> {
       const now = clock.now();
       let query = store.db.selectFrom('access_grants').selectAll();
       if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
@@ -252,24 +295,7 @@ export function createGrants(deps: {
         .orderBy('id', 'desc')
         .limit(Math.min(filter.limit ?? 50, 200))
         .execute();
-      const subjects = rows.length
-        ? await store.db
-            .selectFrom('access_grant_subjects')
-            .select(['grant_id', 'subject_id'])
-            .where(
-              'grant_id',
-              'in',
-              rows.map((r) => r.id),
-            )
-            .orderBy('subject_id')
-            .execute()
-        : [];
-      return rows.map((row) =>
-        toGrant(
-          row,
-          subjects.filter((s) => s.grant_id === row.id).map((s) => s.subject_id),
-        ),
-      );
+      return withSubjects(store.db, rows);
     },
 
     /** The grants in force now for this actor over this subject, newest first. */

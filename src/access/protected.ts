@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import type { SubjectIds } from './subjects.js';
 
 export const protectedCategories = ['public_figure', 'journalist', 'executive', 'at_risk', 'other'] as const;
 export type ProtectedCategory = (typeof protectedCategories)[number];
@@ -19,11 +20,16 @@ export type ProtectedSubjects = ReturnType<typeof createProtectedSubjects>;
  * executives, people at risk. The list itself is sensitive, so only admins, security analysts,
  * auditors and services read it.
  */
-export function createProtectedSubjects(deps: { store: Pick<Store, 'db'>; clock: Clock }) {
-  const { store, clock } = deps;
+export function createProtectedSubjects(deps: {
+  store: Pick<Store, 'db'>;
+  clock: Clock;
+  subjectIds: SubjectIds;
+}) {
+  const { store, clock, subjectIds } = deps;
 
   return {
-    async put(subjectId: string, category: ProtectedCategory, addedBy: string): Promise<ProtectedSubject> {
+    async put(given: string, category: ProtectedCategory, addedBy: string): Promise<ProtectedSubject> {
+      const subjectId = subjectIds.normal(given);
       const row = { subject_id: subjectId, category, added_by: addedBy, created_at: clock.now() };
       await store.db
         .insertInto('access_protected_subjects')
@@ -33,7 +39,8 @@ export function createProtectedSubjects(deps: { store: Pick<Store, 'db'>; clock:
       return this.get(subjectId);
     },
 
-    async get(subjectId: string): Promise<ProtectedSubject> {
+    async get(given: string): Promise<ProtectedSubject> {
+      const subjectId = subjectIds.normal(given);
       const row = await store.db
         .selectFrom('access_protected_subjects')
         .selectAll()
@@ -48,7 +55,8 @@ export function createProtectedSubjects(deps: { store: Pick<Store, 'db'>; clock:
       };
     },
 
-    async remove(subjectId: string): Promise<void> {
+    async remove(given: string): Promise<void> {
+      const subjectId = subjectIds.normal(given);
       const result = await store.db
         .deleteFrom('access_protected_subjects')
         .where('subject_id', '=', subjectId)
@@ -58,13 +66,13 @@ export function createProtectedSubjects(deps: { store: Pick<Store, 'db'>; clock:
       }
     },
 
-    /** Which of these subjects are protected. */
-    async among(subjectIds: readonly string[]): Promise<string[]> {
-      if (subjectIds.length === 0) return [];
+    /** Which of these subjects are protected, in normal form. */
+    async among(given: readonly string[]): Promise<string[]> {
+      if (given.length === 0) return [];
       const rows = await store.db
         .selectFrom('access_protected_subjects')
         .select('subject_id')
-        .where('subject_id', 'in', [...subjectIds])
+        .where('subject_id', 'in', subjectIds.normalAll(given))
         .execute();
       return rows.map((r) => r.subject_id);
     },

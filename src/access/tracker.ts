@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { CustosError } from '../core/errors.js';
+import { CustosError, isCustosError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/store.js';
 import type { People } from './people.js';
@@ -41,7 +41,7 @@ export type TrackerConnector = ReturnType<typeof createTrackerConnector>;
  */
 export function createTrackerConnector(deps: {
   settings: TrackerSettings;
-  tickets: Pick<Tickets, 'post'>;
+  tickets: Pick<Tickets, 'post' | 'patch' | 'get'>;
   people: Pick<People, 'findActiveByUsername'>;
   store: Pick<Store, 'db'>;
   clock: Clock;
@@ -62,10 +62,12 @@ export function createTrackerConnector(deps: {
         signal: AbortSignal.timeout(settings.timeout),
       });
     } catch (error) {
-      throw new CustosError(
-        'tickets.unavailable',
-        `the ticket tracker could not be reached: ${(error as Error).message}`,
+      // The reason (DNS, refused, timeout) is for the operator's log, not for the caller.
+      logger.warn(
+        { err: error, tracker: settings.name, ticketId: id },
+        'the ticket tracker could not be reached',
       );
+      throw new CustosError('tickets.unavailable', 'the ticket tracker could not be reached');
     }
     if (response.status === 404) {
       await response.arrayBuffer().catch(() => undefined);
@@ -95,23 +97,12 @@ export function createTrackerConnector(deps: {
   }
 
   async function closeCopy(id: string): Promise<void> {
-    const known = await deps.store.db
-      .selectFrom('access_tickets')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const known = await deps.tickets.get(id).catch((error: unknown) => {
+      if (isCustosError(error, 'resource.not_found')) return undefined;
+      throw error;
+    });
     if (!known || known.status === 'closed') return;
-    await deps.tickets.post(
-      {
-        id,
-        title: known.title,
-        status: 'closed',
-        assigneeId: known.assignee_id,
-        subjects: JSON.parse(known.subjects) as string[],
-        reporterId: known.reporter_id,
-      },
-      poster,
-    );
+    await deps.tickets.patch({ id, status: 'closed' }, poster);
   }
 
   return {

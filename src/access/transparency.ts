@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { RecordProof } from '../ledger/recordproof.js';
 import type { Store } from '../store/store.js';
 import type { Operation, Purpose } from './grants.js';
+import type { SubjectIds } from './subjects.js';
 
 /** What the subject learns of one access: never who, only a pseudonym, a role and why. */
 export interface DisclosureBody {
@@ -62,6 +63,7 @@ export function createTransparency(deps: {
   store: Pick<Store, 'db'>;
   clock: Clock;
   ledger: Pick<Ledger, 'record' | 'prove'>;
+  subjectIds: SubjectIds;
   /** A Custos user's current roles (handed in by app.ts; empty for an unknown user). */
   rolesOf: (userId: string) => Promise<string[]>;
 }) {
@@ -69,9 +71,10 @@ export function createTransparency(deps: {
 
   return {
     async list(
-      subjectId: string,
+      given: string,
       options: { limit: number; cursor?: string },
     ): Promise<{ accesses: DisclosureEntry[]; next: string | null }> {
+      const subjectId = deps.subjectIds.normal(given);
       let query = store.db
         .selectFrom('access_disclosures')
         .select(['record_id', 'at'])

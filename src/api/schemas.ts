@@ -1,15 +1,47 @@
 import { z } from 'zod';
 import { parseDuration, roleNames } from '../core/config.js';
+import { type IdPrefix, idSchema } from '../core/ids.js';
 import { maxPasswordLength } from '../identity/passwords.js';
 import { userRoles } from '../identity/roles.js';
+import type { Principal } from './auth.js';
+
+// Shapes that several routes files share: one definition each, so a rule changes in one place.
 
 /** Ids in paths: bounded and shaped, so nothing odd reaches a query. */
-export const idParam = (prefix: string) =>
-  z
-    .object({
-      id: z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `expected a ${prefix}_ id`),
-    })
-    .strict();
+export const idParam = (prefix: IdPrefix) => z.object({ id: idSchema(prefix) }).strict();
+
+/** A Custos user id. */
+export const usrId = idSchema('usr');
+
+/** A platform (end-user) id as the platform writes it; compared in its normal form (access.subjectIdCase). */
+export const subjectId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:@+-]+$/, 'expected a platform user id')
+  .describe('A platform user id: 1-128 of A-Z a-z 0-9 _ . : @ + -');
+
+/** A ticket id as the support or abuse system writes it. */
+export const ticketId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'expected a ticket id')
+  .describe('A ticket id: 1-64 of A-Z a-z 0-9 . _ : - , starting with a letter or digit');
+
+/** A field class name from the data catalog. */
+export const fieldClass = z
+  .string()
+  .min(1)
+  .max(64)
+  .describe('A field class of the data catalog, e.g. identity.phone');
+
+/** A true/false query flag; absent is false. */
+export const flag = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((v) => v === 'true');
+
+/** A page size in a query string. */
+export const limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();
 
 export const userSchema = z.object({
   id: z.string(),
@@ -41,16 +73,6 @@ export const apiKeySchema = z.object({
   revokedAt: z.number().nullable(),
 });
 
-/** A Custos user id. */
-export const usrId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a usr_ id');
-
-/** A platform (end-user) id as the platform writes it. */
-export const subjectId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_.:@+-]+$/, 'expected a platform user id');
-
 /** A duration written like `30m`, `4h` or `14d`, as milliseconds, above 0 and at most `maxMs`. */
 export const durationText = (maxMs: number, tooLong: string) =>
   z
@@ -65,3 +87,8 @@ export const durationText = (maxMs: number, tooLong: string) =>
       }
     })
     .refine((ms) => ms > 0 && ms <= maxMs, tooLong);
+
+/** The acting person as the domains take it: who, and the roles they hold now. */
+export function personOf(principal: Principal): { id: string; roles: readonly string[] } {
+  return { id: principal.id, roles: principal.roles };
+}

@@ -79,10 +79,36 @@ export const accessConfig = z
         'Folder of Cedar approval policies (schema.cedarschema and *.cedar); the shipped policies/access when unset.',
       ),
     requestTtl: duration('7d').describe('How long an access request may wait for approval before it lapses.'),
+    subjectIdCase: z
+      .enum(['insensitive', 'sensitive'])
+      .default('insensitive')
+      .describe(
+        'How platform user ids compare: `insensitive` (ASCII lowercase, so User-50 is user-50) for the protected list, tickets, grants, checks and the self/colleague rules; `sensitive` for platforms whose ids differ by case. Choose it before loading data: ids already stored are not rewritten.',
+      ),
+    employees: z
+      .object({
+        maxOnCallAhead: duration('7d').describe(
+          'Longest on-call shift the registry accepts: onCallUntil may be at most this far ahead.',
+        ),
+        maxSyncEntries: int(1, 200_000)
+          .default(50_000)
+          .describe('Most entries one bulk directory sync may carry.'),
+      })
+      .strict()
+      .prefault({}),
     breakGlass: z
       .object({
         maxDuration: duration('1h').describe('Longest emergency grant an engineer on call may self-issue.'),
         maxSubjects: int(1, 100).default(5).describe('Most users one break-glass grant may name.'),
+        window: duration('24h').describe(
+          'The on-call window over which each person’s break-glass uses and subjects are counted (rolling).',
+        ),
+        maxUsesPerWindow: int(1, 1000)
+          .default(3)
+          .describe('Most break-glass uses one person may make within the window.'),
+        maxSubjectsPerWindow: int(1, 1000)
+          .default(10)
+          .describe('Most distinct users one person may reach by break-glass within the window.'),
         reviewWithin: duration('24h').describe('Security must review each break-glass use within this time.'),
         sweepInterval: duration('1m').describe(
           'How often overdue break-glass reviews are looked for and escalated.',

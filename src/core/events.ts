@@ -1,3 +1,6 @@
+import type { Clock } from './clock.js';
+import { newId } from './ids.js';
+
 /**
  * The event envelope: OCSF-aligned (https://schema.ocsf.io, v1.8.0) so that events leave Custos in
  * a form SIEMs already read. Custos-specific fields live in `unmapped`, as OCSF prescribes.
@@ -100,4 +103,40 @@ export function topicMatches(pattern: string, topic: string): boolean {
   if (pattern === '*') return true;
   if (pattern.endsWith('.*')) return topic.startsWith(pattern.slice(0, -1));
   return pattern === topic;
+}
+
+/** OCSF 1.8.0 classes Custos emits (category 3, Identity & Access Management). */
+export const ocsfClass = {
+  accountChange: 3001,
+  authentication: 3002,
+  userAccessManagement: 3005,
+} as const;
+
+/**
+ * The one builder of Custos events: an id and the time from the clock, the actor as OCSF puts
+ * it, and the domain's payload in `unmapped`. Domains choose the class and activity.
+ */
+export function domainEvent(
+  clock: Clock,
+  input: {
+    topic: string;
+    classUid: number;
+    activityId: number;
+    message: string;
+    actorId?: string | undefined;
+    severityId?: number;
+    payload: Record<string, unknown>;
+  },
+): CustosEvent {
+  return createEvent({
+    uid: newId('evt', clock),
+    topic: input.topic,
+    classUid: input.classUid,
+    activityId: input.activityId,
+    severityId: input.severityId ?? 1,
+    time: clock.now(),
+    message: input.message,
+    ...(input.actorId ? { actor: { user: { uid: input.actorId } } } : {}),
+    payload: input.payload,
+  });
 }

@@ -1,11 +1,46 @@
 import { randomFillSync } from 'node:crypto';
+import { z } from 'zod';
 import type { Clock } from './clock.js';
 
 // Crockford's base32: no I, L, O, U, so ids survive being read aloud and typed.
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** Three lowercase letters naming the kind: usr, ses, key, obx, evt, grt, chk, … */
-export type IdPrefix = string;
+/**
+ * Every kind of id Custos mints, by its three-letter prefix: the one registry, so a prefix is never
+ * used for two kinds and every id has a schema.
+ */
+export const idPrefixes = {
+  usr: 'console user',
+  ses: 'console session',
+  key: 'API key',
+  obx: 'outbox delivery',
+  evt: 'event',
+  grt: 'access grant',
+  chk: 'access check',
+  dsc: 'disclosure to a subject',
+  req: 'access request',
+  apv: 'approval decision',
+  apr: 'refused approval attempt',
+  rqc: 'request cancellation',
+  bgl: 'break-glass use',
+  bgr: 'break-glass review',
+  bge: 'break-glass escalation',
+  rvw: 'access review campaign',
+  rvi: 'access review item',
+  rvr: 'access review record',
+} as const;
+
+export type IdPrefix = keyof typeof idPrefixes;
+
+/** The shape of an id of one kind: prefix, 10 characters of time, 16 of randomness. */
+export function idPattern(prefix: IdPrefix): RegExp {
+  return new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
+}
+
+/** A zod schema for ids of one kind, for route parameters and bodies. */
+export function idSchema(prefix: IdPrefix, description = `${idPrefixes[prefix]} id (${prefix}_…)`) {
+  return z.string().regex(idPattern(prefix), `expected a ${prefix}_ id`).describe(description);
+}
 
 function encodeTime(ms: number): string {
   let out = '';
@@ -58,5 +93,5 @@ export function newId(prefix: IdPrefix, clock: Clock): string {
 
 /** True when `value` looks like an id with this prefix (shape only; it may not exist). */
 export function isId(prefix: IdPrefix, value: string): boolean {
-  return new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`).test(value);
+  return idPattern(prefix).test(value);
 }

@@ -1,8 +1,9 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Outbox } from '../store/outbox.js';
-import type { ApiKeyRow } from '../store/schema.js';
+import type { ApiKeyRow, Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { accountActivity, identityEvent } from './events.js';
 import { type Permission, permissions, type Role, roleNames } from './roles.js';
@@ -144,6 +145,35 @@ export function createApiKeys(deps: {
         );
         return toApiKey({ ...row, revoked_at: now });
       });
+    },
+
+    /**
+     * Revokes, inside the caller's transaction, every live key a person created: a key outlives
+     * nobody who made it, so a departed admin's copies of their tokens stop working with them.
+     */
+    async revokeCreatedBy(tx: Transaction<Database>, userId: string, by: string): Promise<string[]> {
+      const now = clock.now();
+      const revoked = await tx
+        .updateTable('api_keys')
+        .set({ revoked_at: now })
+        .where('created_by', '=', userId)
+        .where('revoked_at', 'is', null)
+        .returning(['id', 'name'])
+        .execute();
+      for (const key of revoked) {
+        await outbox.enqueue(
+          tx,
+          identityEvent(clock, {
+            topic: 'identity.apikey.revoked',
+            kind: 'account',
+            activityId: accountActivity.disable,
+            message: `API key ${key.name} revoked: its creator was disabled`,
+            actorId: by,
+            payload: { apiKeyId: key.id, name: key.name, reason: 'creator_disabled', createdBy: userId },
+          }),
+        );
+      }
+      return revoked.map((k) => k.id);
     },
 
     /** Resolves a presented token to its live key; anything else is `auth.invalid_credentials`. */

@@ -9,7 +9,7 @@ import { createApiKeys } from './apikeys.js';
 import { createLogin } from './login.js';
 import { createOidc } from './oidc.js';
 import { createSessions } from './sessions.js';
-import { createUsers } from './users.js';
+import { createUsers, type DisableHook } from './users.js';
 
 /** Custos's own callers, built from config: users, sessions, API keys, sign-in and OIDC. */
 export function createIdentityDomain(deps: {
@@ -21,13 +21,16 @@ export function createIdentityDomain(deps: {
   limiter: Limiter;
 }) {
   const { config, store, clock, logger, outbox, limiter } = deps;
-  const users = createUsers({ store, clock, outbox });
+  // Filled below and by the composition root: what else ends in the transaction disabling a person.
+  const onDisable: DisableHook[] = [];
+  const users = createUsers({ store, clock, outbox, onDisable });
   const sessions = createSessions({
     store,
     clock,
     settings: { ttlMs: config.auth.sessionTtl, idleTimeoutMs: config.auth.sessionIdleTimeout },
   });
   const apiKeys = createApiKeys({ store, clock, outbox, touchIntervalMs: config.auth.apiKeyTouchInterval });
+  onDisable.push((tx, userId, by) => apiKeys.revokeCreatedBy(tx, userId, by));
   const login = createLogin({
     store,
     clock,
@@ -48,7 +51,14 @@ export function createIdentityDomain(deps: {
     // Ended sessions are kept a day for investigation, then deleted; hourly is often enough.
     { name: 'session pruning', intervalMs: 3_600_000, run: () => sessions.prune() },
   ];
-  return { services: { users, sessions, apiKeys, login, oidc }, jobs };
+  return {
+    services: { users, sessions, apiKeys, login, oidc },
+    jobs,
+    /** Adds work to the transaction that disables a person (another domain's offboarding). */
+    onUserDisabled(hook: DisableHook): void {
+      onDisable.push(hook);
+    },
+  };
 }
 
 export type IdentityServices = ReturnType<typeof createIdentityDomain>['services'];

@@ -1,15 +1,10 @@
 import type { Clock } from '../core/clock.js';
-import { type CustosEvent, createEvent } from '../core/events.js';
-import { newId } from '../core/ids.js';
-
-// OCSF classes used by identity events: Account Change (3001) and Authentication (3002).
-const accountChange = 3001;
-const authentication = 3002;
+import { type CustosEvent, domainEvent, ocsfClass } from '../core/events.js';
 
 /** OCSF Account Change activities. */
 export const accountActivity = { create: 1, passwordChange: 3, disable: 5, delete: 6, other: 99 } as const;
 
-/** Builds an identity event with actor and payload; the outbox carries it after commit. */
+/** An identity event: OCSF Account Change (3001) or Authentication (3002). */
 export function identityEvent(
   clock: Clock,
   input: {
@@ -22,15 +17,9 @@ export function identityEvent(
     payload: Record<string, unknown>;
   },
 ): CustosEvent {
-  return createEvent({
-    uid: newId('evt', clock),
-    topic: input.topic,
-    classUid: input.kind === 'account' ? accountChange : authentication,
-    activityId: input.activityId,
-    severityId: input.severityId ?? 1,
-    time: clock.now(),
-    message: input.message,
-    ...(input.actorId ? { actor: { user: { uid: input.actorId } } } : {}),
-    payload: input.payload,
+  const { kind, ...rest } = input;
+  return domainEvent(clock, {
+    ...rest,
+    classUid: kind === 'account' ? ocsfClass.accountChange : ocsfClass.authentication,
   });
 }

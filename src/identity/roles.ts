@@ -4,7 +4,10 @@ export { type Role, roleNames };
 
 /**
  * What each role may do, by permission name. Routes declare one permission; the guard allows a
- * principal holding any role that grants it. Domain issues add their permissions here.
+ * principal holding any role that grants it. Domain issues add their permissions here. Some
+ * permissions are not routes but what a domain asks of its callers: `*.read_all` sees everyone's
+ * requests, grants or break-glass uses rather than one's own, `access.grants.revoke_any` revokes
+ * anyone's grant, `access.reviews.fallback` may be named a fallback reviewer.
  */
 export const rolePermissions = {
   admin: [
@@ -19,14 +22,18 @@ export const rolePermissions = {
     'access.employees.read',
     'access.employees.write',
     'access.requests.read',
+    'access.requests.read_all',
     'access.grants.read',
+    'access.grants.read_all',
     'access.policies.read',
     'access.protected.read',
     'access.protected.write',
     'access.breakglass.read',
+    'access.breakglass.read_all',
     'access.reviews.manage',
     'access.reviews.read',
     'access.reviews.decide',
+    'access.reviews.fallback',
     'transparency.read',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
@@ -37,29 +44,37 @@ export const rolePermissions = {
     'access.tickets.read',
     'access.requests.create',
     'access.requests.read',
+    'access.requests.read_all',
     'access.requests.decide',
     'access.grants.read',
+    'access.grants.read_all',
     'access.grants.revoke',
+    'access.grants.revoke_any',
     'access.policies.read',
     'access.protected.read',
     'access.protected.write',
     'access.breakglass.use',
     'access.breakglass.read',
+    'access.breakglass.read_all',
     'access.breakglass.review',
     'access.reviews.manage',
     'access.reviews.read',
     'access.reviews.decide',
+    'access.reviews.fallback',
   ],
   approver: [
     'session.self',
     'access.catalog.read',
     'access.tickets.read',
     'access.requests.read',
+    'access.requests.read_all',
     'access.requests.decide',
     'access.grants.read',
+    'access.grants.read_all',
     'access.grants.revoke',
     'access.policies.read',
     'access.reviews.decide',
+    'access.reviews.fallback',
   ],
   // Engineers see and revoke only their own requests and grants.
   engineer: [
@@ -83,10 +98,13 @@ export const rolePermissions = {
     'access.tickets.read',
     'access.employees.read',
     'access.requests.read',
+    'access.requests.read_all',
     'access.grants.read',
+    'access.grants.read_all',
     'access.policies.read',
     'access.protected.read',
     'access.breakglass.read',
+    'access.breakglass.read_all',
     'access.reviews.read',
     'transparency.read',
   ],

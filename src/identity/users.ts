@@ -1,8 +1,9 @@
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Outbox } from '../store/outbox.js';
-import type { UserRow } from '../store/schema.js';
+import type { Database, UserRow } from '../store/schema.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { accountActivity, identityEvent } from './events.js';
 import { hashPassword, maxPasswordLength, minPasswordLength } from './passwords.js';
@@ -66,13 +67,29 @@ function validateRoles(roles: Role[]): void {
 
 export type Users = ReturnType<typeof createUsers>;
 
+/**
+ * Work that must happen in the same transaction as disabling a person: revoking what they hold
+ * and what they made (grants, pending requests, API keys). Registered by the composition root,
+ * so identity knows nothing of the domains that react.
+ */
+export type DisableHook = (tx: Transaction<Database>, userId: string, by: string) => Promise<unknown>;
+
 /** Console users: creation, lookup, disabling. */
 export function createUsers(deps: {
   store: Pick<Store, 'db' | 'transaction' | 'dialect'>;
   clock: Clock;
   outbox: Outbox;
+  /** Run inside the disabling transaction, in order (see DisableHook). */
+  onDisable?: readonly DisableHook[];
 }) {
   const { store, clock, outbox } = deps;
+  // Asked on every permitting access check: the SQL is built once and only the value changes.
+  const activeSql = store.db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '=', '')
+    .where('disabled_at', 'is', null)
+    .compile().sql;
 
   return {
     /** Creates a user; returns the generated password when none was given (shown once). */
@@ -137,6 +154,12 @@ export function createUsers(deps: {
       return toUser(row);
     },
 
+    /** True when the user exists and is not disabled. */
+    async isActive(id: string): Promise<boolean> {
+      const { rows } = await store.db.executeQuery(CompiledQuery.raw(activeSql, [id]));
+      return rows.length > 0;
+    },
+
     /** The row with its hash, for sign-in only. */
     findForLogin(username: string): Promise<UserRow | undefined> {
       return store.db
@@ -177,6 +200,7 @@ export function createUsers(deps: {
           .where('user_id', '=', id)
           .where('revoked_at', 'is', null)
           .execute();
+        for (const hook of deps.onDisable ?? []) await hook(tx, id, actorId);
         await outbox.enqueue(
           tx,
           identityEvent(clock, {

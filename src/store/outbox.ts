@@ -1,8 +1,9 @@
+import type { Insertable } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { type CustosEvent, topicMatches } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { OutboxRow } from './schema.js';
+import type { Database, OutboxRow } from './schema.js';
 import type { Executor, Store } from './store.js';
 
 /** A named destination and the topics it wants. `bus` always takes every event. */
@@ -11,31 +12,67 @@ export interface OutboxRoute {
   topics: string[];
 }
 
+/** The destination that appends an event to the ledger as a record of its own. */
+export const ledgerDestination = 'ledger';
+
+export interface EnqueueOptions {
+  /**
+   * Also append the event to the ledger as a record (its topic as the type, its id as the id),
+   * delivered after commit with retries like any other destination: the change and its record
+   * can never part, whatever crashes in between.
+   */
+  record?: boolean;
+}
+
 export interface Outbox {
   /**
    * Records `event` for delivery to every matching destination, inside the caller's transaction,
    * so the event exists exactly when the change that caused it was committed.
    */
-  enqueue(tx: Executor, event: CustosEvent): Promise<void>;
+  enqueue(tx: Executor, event: CustosEvent, options?: EnqueueOptions): Promise<void>;
 }
 
 export function createOutbox(deps: { clock: Clock; routes: OutboxRoute[] }): Outbox {
   return {
-    async enqueue(tx, event) {
+    async enqueue(tx, event, options = {}) {
       const now = deps.clock.now();
-      const rows = deps.routes
+      const destinations = deps.routes
         .filter((route) => route.topics.some((pattern) => topicMatches(pattern, event.topic)))
-        .map((route) => ({
-          id: newId('obx', deps.clock),
-          topic: event.topic,
-          destination: route.destination,
-          payload: JSON.stringify(event),
-          next_attempt_at: now,
-          created_at: now,
-        }));
+        .map((route) => route.destination);
+      if (options.record) destinations.push(ledgerDestination);
+      const payload = JSON.stringify(event);
+      const rows = destinations.map((destination) => ({
+        id: newId('obx', deps.clock),
+        topic: event.topic,
+        destination,
+        payload,
+        next_attempt_at: now,
+        created_at: now,
+      }));
       if (rows.length) await tx.insertInto('outbox').values(rows).execute();
     },
   };
+}
+
+/**
+ * Inserts a row and enqueues the event that announces it, in one transaction: the pattern of
+ * every "create" that others must hear about.
+ */
+export async function insertAnnounced<T extends keyof Database & string>(
+  store: Pick<Store, 'transaction'>,
+  outbox: Outbox,
+  insert: { table: T; row: Insertable<Database[T]> },
+  event: CustosEvent,
+  options?: EnqueueOptions,
+): Promise<void> {
+  await store.transaction(async (tx) => {
+    // The table is a type parameter, so Kysely cannot check the row against it statically.
+    await tx
+      .insertInto(insert.table)
+      .values(insert.row as never)
+      .execute();
+    await outbox.enqueue(tx, event, options);
+  });
 }
 
 /** Delivers one event to one destination; throwing schedules a retry. */

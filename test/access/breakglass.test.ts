@@ -71,6 +71,7 @@ describe.each(backends)('break-glass on %s', (backend) => {
       team: 'security',
       onCallUntil: until,
     });
+    await t.custos.employees.put({ userId: ben.id, platformUserId: 'user-501', team: 'sre' });
   });
   afterEach(async () => {
     await t.dispose();
@@ -110,13 +111,13 @@ describe.each(backends)('break-glass on %s', (backend) => {
   });
 
   it('refuses engineers off call, thin reasons, long or wide grants, protected subjects and oneself', async () => {
-    expect((await use(ben)).json()).toMatchObject({ code: 'access.denied' });
+    expect((await use(ben)).json()).toMatchObject({ code: 'access.not_on_call' });
     await t.custos.protectedSubjects.put('user-77', 'executive', 'test');
     const cases: Array<[Record<string, unknown>, number, string]> = [
       [{ reason: 'need it' }, 400, 'request.invalid'],
-      [{ duration: '2h' }, 400, 'request.invalid'],
-      [{ subjects: ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'] }, 400, 'request.invalid'],
-      [{ fields: ['identity.nonexistent'] }, 400, 'request.invalid'],
+      [{ duration: '2h' }, 400, 'access.scope_invalid'],
+      [{ subjects: ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'] }, 400, 'access.scope_invalid'],
+      [{ fields: ['identity.nonexistent'] }, 400, 'access.unknown_field'],
       [{ operations: ['export'] }, 400, 'request.invalid'],
       [{ subjects: ['user-77'] }, 403, 'access.denied'],
       [{ subjects: ['user-500'] }, 403, 'access.denied'],
@@ -129,7 +130,13 @@ describe.each(backends)('break-glass on %s', (backend) => {
     // On call yesterday is not on call today.
     t.clock.advance(9 * 3_600_000);
     oli.auth = await signIn(t.custos, oli.username);
-    expect((await use(oli)).statusCode).toBe(403);
+    expect((await use(oli)).json()).toMatchObject({ code: 'access.not_on_call' });
+    // Someone missing from the registry cannot be cleared of the self and colleague rules.
+    const newcomer = await person('newcomer', ['engineer']);
+    expect((await use(newcomer)).json()).toMatchObject({
+      code: 'access.denied',
+      details: { reason: 'actor.unregistered' },
+    });
     expect(await t.custos.grants.list({})).toEqual([]);
   });
 
@@ -160,6 +167,8 @@ describe.each(backends)('break-glass on %s', (backend) => {
     expect(await t.custos.breakGlass.sweep()).toBe(0);
     const [escalated] = await events('access.breakglass.escalated');
     expect(escalated?.unmapped).toMatchObject({ breakGlassId: breakGlass.id, escalation: 'unreviewed' });
+    // The escalation reaches the ledger through the outbox, with the change that made it.
+    await t.custos.dispatcher.runOnce();
     const records = await t.custos.store.db
       .selectFrom('ledger_records')
       .select('record_type')
@@ -174,5 +183,39 @@ describe.each(backends)('break-glass on %s', (backend) => {
     ben.auth = await signIn(t.custos, ben.username);
     expect((await call(sol, 'GET', '/v1/access/break-glass?pending=true')).json().uses).toHaveLength(1);
     expect((await call(ben, 'GET', '/v1/access/break-glass')).json().uses).toEqual([]);
+  });
+
+  it('rations break-glass per person and on-call window: uses and distinct users, even in parallel', async () => {
+    const subjects = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `user-${from + i}`);
+    // Five users each time: the second use reaches ten, the third would reach eleven.
+    expect((await use(oli, { subjects: subjects(1, 5) })).statusCode).toBe(201);
+    expect((await use(oli, { subjects: subjects(6, 5) })).statusCode).toBe(201);
+    const wide = await use(oli, { subjects: ['user-11'] });
+    expect(wide.statusCode).toBe(429);
+    expect(wide.json()).toMatchObject({
+      code: 'access.breakglass_limit',
+      details: { usesInWindow: 2, subjectsInWindow: 10 },
+    });
+    // Users already reached may be reached again, until the uses run out.
+    expect((await use(oli, { subjects: ['user-1'] })).statusCode).toBe(201);
+    expect((await use(oli, { subjects: ['user-2'] })).json().code).toBe('access.breakglass_limit');
+    const refusals = await events('access.breakglass.refused');
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0]).toMatchObject({ severity_id: 4, unmapped: { actorId: oli.id, reason: 'allowance' } });
+    // A new window brings a new allowance.
+    t.clock.advance(86_400_000);
+    await t.custos.employees.patch({ userId: oli.id, onCallUntil: t.clock.now() + 3_600_000 });
+    oli.auth = await signIn(t.custos, oli.username);
+    expect((await use(oli, { subjects: ['user-2'] })).statusCode).toBe(201);
+
+    // Six at once from someone else on call: three pass, three are refused.
+    await t.custos.employees.patch({ userId: sam.id, onCallUntil: t.clock.now() + 3_600_000 });
+    sam.auth = await signIn(t.custos, sam.username);
+    const parallel = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => use(sam, { subjects: [`user-${100 + i}`] })),
+    );
+    expect(parallel.map((r) => r.statusCode).sort()).toEqual([201, 201, 201, 429, 429, 429]);
+    expect((await t.custos.grants.list({ actorId: sam.id })).length).toBe(3);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyRecordProof } from '../../src/ledger/recordproof.js';
+import { issueGrant, register, revokeGrants } from '../support/access.js';
 import { addUser, createTestCustos, type TestCustos } from '../support/app.js';
 import { backends } from '../support/services.js';
 
@@ -16,6 +17,7 @@ describe.each(backends)('access check on %s', (backend) => {
       await t.custos.apiKeys.create({ name: 'support-tool', roles: ['service'], createdBy: 'test' })
     ).token;
     engineerId = (await addUser(t.custos, 'sam', ['engineer'])).id;
+    await register(t.custos, engineerId, { platformUserId: 'sam-own', team: 'support' });
   });
   afterEach(async () => {
     await t.dispose();
@@ -57,7 +59,7 @@ describe.each(backends)('access check on %s', (backend) => {
   });
 
   it('permits only the granted fields of the granted subject, masking the rest', async () => {
-    const grant = await t.custos.grants.issue({
+    const grant = await issueGrant(t.custos, {
       actorId: engineerId,
       purpose: 'support',
       ticketId: 'TCK-1',
@@ -96,7 +98,7 @@ describe.each(backends)('access check on %s', (backend) => {
 
   it('stops permitting when the grant expires or is revoked', async () => {
     const body = { actor: engineerId, subject: 'user-7', fields: ['profile.photo'], operation: 'read' };
-    const grant = await t.custos.grants.issue({
+    const grant = await issueGrant(t.custos, {
       actorId: engineerId,
       purpose: 'abuse_investigation',
       ticketId: 'TCK-2',
@@ -107,10 +109,10 @@ describe.each(backends)('access check on %s', (backend) => {
       source: 'approval',
     });
     expect((await check(body)).json().decision).toBe('permit');
-    await t.custos.grants.revoke(grant.id, 'test', 'ticket closed');
+    await revokeGrants(t.custos, [grant.id], 'test', 'ticket closed');
     expect((await check(body)).json().decision).toBe('deny');
 
-    await t.custos.grants.issue({
+    await issueGrant(t.custos, {
       actorId: engineerId,
       purpose: 'abuse_investigation',
       ticketId: 'TCK-3',
@@ -164,7 +166,7 @@ describe.each(backends)('access check on %s', (backend) => {
     });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({
-      code: 'request.invalid',
+      code: 'access.unknown_field',
       details: { unknownFields: ['secrets.all'] },
     });
     for (const body of [
@@ -186,7 +188,7 @@ describe.each(backends)('access check on %s', (backend) => {
   });
 
   it('fails closed with 503 when the ledger cannot record the check', async () => {
-    await t.custos.grants.issue({
+    await issueGrant(t.custos, {
       actorId: engineerId,
       purpose: 'support',
       ticketId: 'TCK-4',
@@ -217,19 +219,19 @@ describe.each(backends)('access check on %s', (backend) => {
       source: 'approval' as const,
     };
     await expect(
-      t.custos.grants.issue({
+      issueGrant(t.custos, {
         ...base,
         subjects: Array.from({ length: 101 }, (_, i) => `u${i}`),
         fields: ['profile.name'],
         durationMs: hour,
       }),
-    ).rejects.toMatchObject({ code: 'request.invalid' });
+    ).rejects.toMatchObject({ code: 'access.scope_invalid' });
     await expect(
-      t.custos.grants.issue({ ...base, subjects: ['u1'], fields: ['identity.phone'], durationMs: 25 * hour }),
-    ).rejects.toMatchObject({ code: 'request.invalid' });
+      issueGrant(t.custos, { ...base, subjects: ['u1'], fields: ['identity.phone'], durationMs: 25 * hour }),
+    ).rejects.toMatchObject({ code: 'access.scope_invalid' });
     await expect(
-      t.custos.grants.issue({ ...base, subjects: ['u1'], fields: ['nope.nothing'], durationMs: hour }),
-    ).rejects.toMatchObject({ code: 'request.invalid' });
+      issueGrant(t.custos, { ...base, subjects: ['u1'], fields: ['nope.nothing'], durationMs: hour }),
+    ).rejects.toMatchObject({ code: 'access.unknown_field' });
   });
 
   it('serves the catalog to every console role and to services', async () => {
@@ -242,5 +244,100 @@ describe.each(backends)('access check on %s', (backend) => {
     expect(names).toEqual(
       expect.arrayContaining(['identity.phone', 'contacts.graph', 'network.ip', 'profile.photo']),
     );
+  });
+
+  const grantFor = (actorId: string, subjects: string[], fields = ['identity.phone']) =>
+    issueGrant(t.custos, {
+      actorId,
+      purpose: 'support',
+      ticketId: 'TCK-9',
+      subjects,
+      fields,
+      operations: ['read'],
+      durationMs: hour,
+      source: 'approval',
+    });
+  const recordsOfType = async (type: string) =>
+    Number(
+      (
+        await t.custos.store.db
+          .selectFrom('ledger_records')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('record_type', '=', type)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('denies an actor missing from the employee registry, with its own reason, whatever grants say', async () => {
+    const stranger = (await addUser(t.custos, 'newcomer', ['engineer'])).id;
+    await grantFor(stranger, ['user-60']);
+    const result = (
+      await check({ actor: stranger, subject: 'user-60', fields: ['identity.phone'], operation: 'read' })
+    ).json();
+    expect(result).toMatchObject({ decision: 'deny', reasons: [{ code: 'actor.unregistered' }] });
+    const logged = await t.custos.ledger.record('access.check', result.checkId);
+    expect(JSON.parse(logged?.body as string)).toMatchObject({
+      decision: 'deny',
+      reasons: ['actor.unregistered'],
+    });
+  });
+
+  it('denies a disabled actor even a grant issued in a race with the disabling', async () => {
+    const admin = await addUser(t.custos, 'root', ['admin']);
+    await grantFor(engineerId, ['user-61']);
+    const body = { actor: engineerId, subject: 'user-61', fields: ['identity.phone'], operation: 'read' };
+    expect((await check(body)).json().decision).toBe('permit');
+    await t.custos.users.disable(engineerId, admin.id);
+    expect((await check(body)).json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'grant.none' }] });
+    // A grant that slipped in after the disabling (a decision committed at the same moment).
+    await grantFor(engineerId, ['user-61']);
+    expect((await check(body)).json()).toMatchObject({
+      decision: 'deny',
+      reasons: [{ code: 'actor.disabled' }],
+    });
+  });
+
+  it('compares subject ids in one normal form: User-42 is user-42 for grants, the self rule and disclosures', async () => {
+    await grantFor(engineerId, ['User-42']);
+    const upper = (
+      await check({ actor: engineerId, subject: 'USER-42', fields: ['identity.phone'], operation: 'read' })
+    ).json();
+    expect(upper.decision).toBe('permit');
+    const own = (
+      await check({ actor: engineerId, subject: 'SAM-own', fields: ['identity.phone'], operation: 'read' })
+    ).json();
+    expect(own).toMatchObject({ decision: 'deny', reasons: [{ code: 'subject.self' }] });
+    const listing = await t.custos.transparency.list('uSeR-42', { limit: 10 });
+    expect(listing.accesses).toHaveLength(1);
+  });
+
+  it('runs a batch all or nothing: one invalid check refuses the batch with 400, logging and disclosing nothing', async () => {
+    await grantFor(engineerId, ['user-70', 'user-71']);
+    const [checksBefore, disclosuresBefore] = [
+      await recordsOfType('access.check'),
+      await recordsOfType('access.disclosure'),
+    ];
+    const response = await t.custos.api.app.inject({
+      method: 'POST',
+      url: '/v1/access/check/batch',
+      headers: { authorization: `Bearer ${serviceKey}` },
+      payload: {
+        checks: [
+          { actor: engineerId, subject: 'user-70', fields: ['identity.phone'], operation: 'read' },
+          {
+            actor: engineerId,
+            subject: 'user-71',
+            fields: ['identity.phone', 'no.such_field'],
+            operation: 'read',
+          },
+        ],
+      },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'access.unknown_field' });
+    expect(response.body).not.toContain('permit');
+    expect(await recordsOfType('access.check')).toBe(checksBefore);
+    expect(await recordsOfType('access.disclosure')).toBe(disclosuresBefore);
+    expect((await t.custos.transparency.list('user-70', { limit: 10 })).accesses).toHaveLength(0);
   });
 });

@@ -36,6 +36,7 @@ describe.each(backends)('access metrics on %s', (backend) => {
     const mia = await addUser(t.custos, 'mia', ['approver']);
     const oli = await addUser(t.custos, 'oli', ['engineer']);
     await t.custos.employees.put({ userId: mia.id, platformUserId: null, managerId: null, team: 'leads' });
+    await t.custos.employees.put({ userId: ana.id, managerId: mia.id, team: 'support' });
     await t.custos.employees.put({
       userId: oli.id,
       platformUserId: null,

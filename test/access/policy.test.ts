@@ -140,6 +140,7 @@ describe('loading approval policies from a folder', () => {
     const t = await createTestCustos('sqlite', { 'access.policyDir': dir });
     try {
       const ana = await addUser(t.custos, 'ana', ['engineer']);
+      await t.custos.employees.put({ userId: ana.id, team: 'support' });
       await t.custos.tickets.post(
         { id: 'SUP-1', title: 't', status: 'open', assigneeId: ana.id, subjects: ['user-1'] },
         'test',

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../src/access/reviews.js';
+import { issueGrant } from '../support/access.js';
 import {
   type addUser,
   callAs,
@@ -50,7 +51,7 @@ describe.each(backends)('access review campaigns on %s', (backend) => {
       await t.custos.apiKeys.create({ name: 'support-tool', roles: ['service'], createdBy: 'setup' })
     ).token;
     const grant = (fields: string[], durationMs: number) =>
-      t.custos.grants.issue({
+      issueGrant(t.custos, {
         actorId: ana.id,
         purpose: 'abuse_investigation',
         ticketId: 'ABU-1',

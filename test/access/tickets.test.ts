@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { issueGrant, register } from '../support/access.js';
 import { addUser, createTestCustos, type TestCustos } from '../support/app.js';
 import { backends } from '../support/services.js';
 
@@ -13,6 +14,7 @@ describe.each(backends)('access tickets on %s', (backend) => {
       await t.custos.apiKeys.create({ name: 'support-desk', roles: ['service'], createdBy: 'test' })
     ).token;
     engineerId = (await addUser(t.custos, 'ana', ['engineer'])).id;
+    await register(t.custos, engineerId, { team: 'support' });
   });
   afterEach(async () => {
     await t.dispose();
@@ -64,7 +66,7 @@ describe.each(backends)('access tickets on %s', (backend) => {
       assigneeId: engineerId,
       subjects: ['user-1'],
     });
-    await t.custos.grants.issue({
+    await issueGrant(t.custos, {
       actorId: engineerId,
       purpose: 'support',
       ticketId: 'SUP-200',

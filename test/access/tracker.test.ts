@@ -127,7 +127,7 @@ describe.each(backends)('the external ticket tracker connector on %s', (backend)
 
   it('refuses tickets the tracker assigns elsewhere or does not know, and fails closed when it is down or answers badly', async () => {
     tracker.issues.set('SUP-1', issue('Open', 'ben'));
-    await expect(ask()).rejects.toMatchObject({ code: 'action.not_allowed' });
+    await expect(ask()).rejects.toMatchObject({ code: 'access.ticket_not_assigned' });
     tracker.issues.set('SUP-1', issue('Open', 'ana', ['user-2']));
     await expect(ask()).rejects.toThrow(/does not name/);
     tracker.issues.delete('SUP-1');

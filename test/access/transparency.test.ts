@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Purpose } from '../../src/access/grants.js';
 import { verifyRecordProof } from '../../src/ledger/recordproof.js';
+import { issueGrant, register } from '../support/access.js';
 import { addUser, createTestCustos, type TestCustos } from '../support/app.js';
 import { backends } from '../support/services.js';
 
@@ -21,7 +22,7 @@ describe.each(backends)('transparency listings on %s', (backend) => {
   let leo: string;
 
   const grant = (actorId: string, subjects: string[], purpose: Purpose, fields = ['identity.phone']) =>
-    t.custos.grants.issue({
+    issueGrant(t.custos, {
       actorId,
       purpose,
       ticketId: 'T-1',
@@ -49,6 +50,13 @@ describe.each(backends)('transparency listings on %s', (backend) => {
     ana = (await addUser(t.custos, 'ana', ['engineer'])).id;
     ben = (await addUser(t.custos, 'ben', ['engineer'])).id;
     leo = (await addUser(t.custos, 'leo', ['analyst'])).id;
+    for (const [id, team] of [
+      [ana, 'support'],
+      [ben, 'abuse'],
+      [leo, 'security'],
+    ] as const) {
+      await register(t.custos, id, { team });
+    }
     await t.custos.employees.put({
       userId: ana,
       platformUserId: null,
@@ -110,7 +118,10 @@ describe.each(backends)('transparency listings on %s', (backend) => {
     t.clock.advance(90 * 86_400_000);
     const later = (await list('user-1')).json().accesses as Listed[];
     expect(later.map((a) => a.purpose)).toEqual(['legal_request', 'support', 'support']);
-    expect(later[0]).toMatchObject({ fields: ['network.ip'], accessor: { roles: ['analyst'], team: null } });
+    expect(later[0]).toMatchObject({
+      fields: ['network.ip'],
+      accessor: { roles: ['analyst'], team: 'security' },
+    });
   });
 
   it('pages with a cursor, and refuses bad cursors and callers without the permission', async () => {

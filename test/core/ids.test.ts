@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
-import { isId, newId } from '../../src/core/ids.js';
+import { type IdPrefix, idPrefixes, idSchema, isId, newId } from '../../src/core/ids.js';
 
 const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -13,8 +13,20 @@ function decodeTime(id: string): number {
 describe('newId', () => {
   it('is the prefix, an underscore and 26 Crockford base32 characters', () => {
     const clock = createManualClock();
-    for (const prefix of ['usr', 'ses', 'key', 'obx', 'evt']) {
+    for (const prefix of Object.keys(idPrefixes) as IdPrefix[]) {
       expect(newId(prefix, clock)).toMatch(new RegExp(`^${prefix}_[${crockford}]{26}$`));
+    }
+  });
+
+  it('has one registry of prefixes, each three lowercase letters, with a schema for each', () => {
+    const clock = createManualClock();
+    for (const prefix of Object.keys(idPrefixes) as IdPrefix[]) {
+      expect(prefix).toMatch(/^[a-z]{3}$/);
+      const schema = idSchema(prefix);
+      expect(schema.safeParse(newId(prefix, clock)).success).toBe(true);
+      const other = prefix === 'usr' ? 'grt' : 'usr';
+      expect(schema.safeParse(newId(other, clock)).success).toBe(false);
+      expect(schema.safeParse(`${newId(prefix, clock)}x`).success).toBe(false);
     }
   });
 

@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { type Custos, createCustos } from '../../src/app.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { Role } from '../../src/identity/roles.js';
-import { type Backend, postgresUrl, uniqueName } from './services.js';
+import { type Backend, postgresUrl, testSchemaName } from './services.js';
 
 export interface TestCustos {
   custos: Custos;
@@ -24,7 +23,7 @@ export async function createTestCustos(
   overrides: Record<string, unknown> = {},
 ): Promise<TestCustos> {
   const dataDir = mkdtempSync(join(tmpdir(), 'custos-app-'));
-  const schema = uniqueName('t');
+  const schema = testSchemaName();
   const { config } = loadConfig({
     env: {},
     overrides: {
@@ -45,9 +44,6 @@ export async function createTestCustos(
     custos,
     clock,
     async dispose() {
-      if (backend === 'postgres') {
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(custos.store.db);
-      }
       await custos.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

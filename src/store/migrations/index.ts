@@ -9,6 +9,7 @@ import * as accessBreakGlass from './20261122031000_access_break_glass.js';
 import * as accessReviews from './20261122032000_access_reviews.js';
 import * as accessDisclosures from './20261122033000_access_disclosures.js';
 import * as sharedSecrets from './20261122040000_shared_secrets.js';
+import * as accessLifecycle from './20261129100000_access_lifecycle.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261122032000_access_reviews': accessReviews,
   '20261122033000_access_disclosures': accessDisclosures,
   '20261122040000_shared_secrets': sharedSecrets,
+  '20261129100000_access_lifecycle': accessLifecycle,
 };
