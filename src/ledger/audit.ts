@@ -63,20 +63,34 @@ export async function auditLedger(deps: {
     )?.n ?? 0,
   );
   const read = deps.tiles.reader(integratedSize);
-  let bundle: { index: number; entries: Uint8Array[] } | undefined;
+  // The bundle holding the entries being audited: its entries, or why it has none.
+  let bundle: { index: number; path: string; entries: Uint8Array[]; unusable?: string } | undefined;
 
-  async function publishedEntry(index: number): Promise<Uint8Array | undefined> {
+  /** The published entry at `index`, or the problem that keeps it from being read. */
+  async function publishedEntry(index: number): Promise<{ entry: Uint8Array } | { problem: string }> {
     const tile = Math.floor(index / TILE_WIDTH);
     if (bundle?.index !== tile) {
       const width = Math.min(TILE_WIDTH, integratedSize - tile * TILE_WIDTH);
-      const data = await deps.blobs.read(entriesPath(tile, width));
-      try {
-        bundle = { index: tile, entries: data ? decodeEntryBundle(data, width) : [] };
-      } catch {
-        bundle = { index: tile, entries: [] };
+      const path = entriesPath(tile, width);
+      const data = await deps.blobs.read(path);
+      if (data === undefined) bundle = { index: tile, path, entries: [], unusable: `${path} is missing` };
+      else {
+        try {
+          bundle = { index: tile, path, entries: decodeEntryBundle(data, width) };
+        } catch (error) {
+          // Present but undecodable is corruption, not absence: say so, with the decoder's reason.
+          bundle = {
+            index: tile,
+            path,
+            entries: [],
+            unusable: `${path} is corrupt: ${(error as Error).message}`,
+          };
+        }
       }
     }
-    return bundle.entries[index % TILE_WIDTH];
+    const entry = bundle.entries[index % TILE_WIDTH];
+    if (entry) return { entry };
+    return { problem: bundle.unusable ?? `entry missing from ${bundle.path}` };
   }
 
   const page = 2048;
@@ -138,10 +152,10 @@ export async function auditLedger(deps: {
       else if (!stored.equals(derived))
         problem({ index, message: 'the stored entry does not commit to its records' });
       if (index < integratedSize) {
-        const published = await publishedEntry(index);
-        if (!published)
-          problem({ index, message: `entry missing from ${entriesPath(Math.floor(index / TILE_WIDTH))}` });
-        else if (!stored.equals(published))
+        const found = await publishedEntry(index);
+        const published = 'entry' in found ? found.entry : undefined;
+        if ('problem' in found) problem({ index, message: found.problem });
+        else if (!stored.equals(found.entry))
           problem({ index, message: 'the published entry differs from the stored entry' });
         try {
           const leaf = await read(0, index);

@@ -74,6 +74,9 @@ export function createIntegrator(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let failures = 0;
+  // Set when a step failed midway: the in-memory edge may be half-advanced, so the next step
+  // must rebuild it from what was published before it integrates anything.
+  let edgeStale = false;
   let stopped = false;
   let closing = false;
   const waiters: { size: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -123,7 +126,23 @@ export function createIntegrator(deps: {
       const path = entriesPath(Math.floor(size / TILE_WIDTH), size % TILE_WIDTH);
       const bundle = await blobs.read(path);
       if (!bundle) throw new CustosError('ledger.corrupt', `missing ${path}`);
-      partialEntries = decodeEntryBundle(bundle, size % TILE_WIDTH);
+      try {
+        partialEntries = decodeEntryBundle(bundle, size % TILE_WIDTH);
+      } catch (error) {
+        // Our own published file, not a caller's input: corrupt, not a malformed request.
+        throw new CustosError('ledger.corrupt', `${path} is corrupt: ${(error as Error).message}`);
+      }
+      // The bundle is carried into the next full one: it must be the entries the tile commits to.
+      const leaves = partialTiles[0] ?? [];
+      const bad = partialEntries.findIndex(
+        (entry, i) => !bytesEqual(hashLeaf(entry), leaves[i] ?? new Uint8Array()),
+      );
+      if (bad >= 0) {
+        throw new CustosError(
+          'ledger.corrupt',
+          `${path}: entry ${bad} does not hash to its level-0 tile hash`,
+        );
+      }
     }
     return { range, partialEntries, partialTiles, checkpoint: text, publishedSize: size };
   }
@@ -215,6 +234,10 @@ export function createIntegrator(deps: {
   }
 
   async function step(): Promise<void> {
+    if (edgeStale) {
+      edge = await loadEdge();
+      edgeStale = false;
+    }
     while (!stopped && edge.range.size < sequencedSize) {
       const entries = await nextEntries();
       if (entries.length === 0) break;
@@ -238,24 +261,28 @@ export function createIntegrator(deps: {
           .then(() => {
             failures = 0;
           })
-          .catch(async (error: unknown) => {
+          .catch((error: unknown) => {
             failures++;
             logger.error(
               { err: error, failures },
               'ledger integration failed; will retry from the last checkpoint',
             );
-            // The in-memory edge may be half-advanced: start again from what was published.
-            edge = await loadEdge().catch(() => edge);
+            // Reloaded by the next step, whose failure to reload is logged and retried like this one;
+            // carrying on from a half-advanced edge could publish a checkpoint over unwritten tiles.
+            edgeStale = true;
           })
           .finally(() => {
             running = undefined;
-            if (edge.range.size < sequencedSize) schedule(failures ? Math.min(5000, 100 * 2 ** failures) : 0);
+            if (edgeStale || edge.range.size < sequencedSize) {
+              schedule(failures ? Math.min(5000, 100 * 2 ** failures) : 0);
+            }
           });
       },
       Math.min(delayMs, longestDelay),
     );
-    // A waiting step must not keep the process alive: close() integrates whatever is left.
-    timer.unref();
+    // A step nobody waits for must not keep the process alive (close() integrates whatever is
+    // left); one a caller awaits must, or a program with no socket open exits mid-await.
+    if (waiters.length === 0) timer.unref();
   }
 
   /**
@@ -319,6 +346,8 @@ export function createIntegrator(deps: {
         waiters.push(waiter);
         // Someone needs a checkpoint now: do not let the entries sit out the rest of maxDelay.
         if (sequencedSize > edge.range.size) integrateNow();
+        // A backing-off step keeps its delay, but is now awaited: it must keep the process alive.
+        timer?.ref();
         setTimeout(() => {
           const i = waiters.indexOf(waiter);
           if (i >= 0) {

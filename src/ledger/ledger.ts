@@ -5,9 +5,9 @@ import type { Store } from '../store/store.js';
 import type { BlobStore } from './blobs.js';
 import { toBase64 } from './bytes.js';
 import { parseCheckpoint } from './checkpoint.js';
-import { type LedgerRecord, recordEntry } from './entry.js';
+import { batchEntry, type LedgerRecord, recordEntry } from './entry.js';
 import { createIntegrator, type IntegratorOptions } from './integrator.js';
-import { hashLeaf, inclusionProof, type NodeReader, rootFromLeafHashes } from './merkle.js';
+import { hashLeaf, inclusionProof, isValidInclusion, type NodeReader, rootFromLeafHashes } from './merkle.js';
 import type { SignerKey, VerifierKey } from './note.key.js';
 import type { RecordProof } from './recordproof.js';
 import { type AppendOptions, createSequencer, type Sequenced, type SequencerOptions } from './sequencer.js';
@@ -80,13 +80,19 @@ export function createLedger(deps: {
     onSequenced: (entries) => integrator.sequenced(entries),
   });
 
+  /** Logs what is corrupt (operators must know) and returns the error for the caller. */
+  function corrupt(message: string, details: Record<string, unknown>): CustosError {
+    logger.error(details, `ledger corrupt: ${message}; run custos ledger audit`);
+    return new CustosError('ledger.corrupt', message);
+  }
+
   async function entryAt(index: number): Promise<string> {
     const row = await store.db
       .selectFrom('ledger_entries')
       .select('entry')
       .where('idx', '=', index)
       .executeTakeFirst();
-    if (!row) throw new CustosError('ledger.corrupt', `entry ${index} is missing from the store`);
+    if (!row) throw corrupt(`entry ${index} is missing from the store`, { index });
     return row.entry;
   }
 
@@ -132,11 +138,18 @@ export function createLedger(deps: {
       const index = Number(row.idx);
       await integrator.waitFor(index + 1, 30_000);
       const checkpointNote = integrator.checkpoint;
-      const { size } = parseCheckpoint(checkpointNote.slice(0, checkpointNote.indexOf('\n\n') + 1));
+      const { size, root } = parseCheckpoint(checkpointNote.slice(0, checkpointNote.indexOf('\n\n') + 1));
       const [entry, inclusion] = await Promise.all([
         entryAt(index),
         inclusionProof(index, size, tiles.reader(size)),
       ]);
+      // A proof that cannot verify is a corrupt ledger, not an answer: check it before handing it out.
+      if (!isValidInclusion(index, size, hashLeaf(Buffer.from(entry, 'utf8')), inclusion, root)) {
+        throw corrupt(`the stored entry ${index} and the tiles do not lead to the checkpoint root`, {
+          index,
+          size,
+        });
+      }
       const proof: RecordProof = {
         recordType,
         recordId,
@@ -153,9 +166,13 @@ export function createLedger(deps: {
           .where('idx', '=', index)
           .orderBy('position')
           .execute();
-        const leaves = members.map((m) =>
-          hashLeaf(recordEntry(m.record_type, m.record_id, Buffer.from(m.commitment, 'hex'))),
+        const memberEntries = members.map((m) =>
+          recordEntry(m.record_type, m.record_id, Buffer.from(m.commitment, 'hex')),
         );
+        if (Buffer.from(batchEntry(memberEntries)).toString('utf8') !== entry) {
+          throw corrupt(`the records stored for batch entry ${index} do not hash to it`, { index });
+        }
+        const leaves = memberEntries.map(hashLeaf);
         const path = await inclusionProof(row.position, leaves.length, memoryReader(leaves));
         proof.batch = { position: row.position, count: leaves.length, path: path.map(toBase64) };
       }

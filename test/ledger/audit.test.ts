@@ -79,6 +79,20 @@ describe.each(backends)('ledger audit on %s', (backend) => {
     expect(report.problems.map((p) => p.index)).toContain(Number(row.idx));
   });
 
+  it('reports an entry bundle that cannot be decoded as corrupt, not as missing', async () => {
+    // 300 records are logged alone, so the first bundle is full.
+    expect(ledger.sizes().integrated).toBeGreaterThanOrEqual(256);
+    const path = 'tile/entries/000';
+    const file = join(t.dataDir, 'ledger', path);
+    // Cut in the middle of an entry: the length prefix promises more bytes than remain.
+    writeFileSync(file, readFileSync(file).subarray(0, 40));
+    const report = await audit();
+    expect(report.ok).toBe(false);
+    const messages = report.problems.map((p) => p.message);
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^${path} is corrupt: .*truncated`)));
+    expect(messages.filter((m) => /missing/.test(m))).toEqual([]);
+  });
+
   it('catches any single flipped byte in the entry bundles and level-0 tiles of the current tree', async () => {
     const dir = join(t.dataDir, 'ledger');
     const size = ledger.sizes().integrated;

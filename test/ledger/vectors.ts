@@ -1,12 +1,13 @@
 /**
- * Loads the shared transparency-log test vectors (../shared/vectors/tlog relative to the repo).
+ * Loads the transparency-log test vectors kept in test/vectors/tlog (sources and licences in its
+ * README).
  * JSON numbers above 2^53 (a uint64 "index - 1" probe) parse to unsafe integers, which the
  * verifiers refuse, so they still exercise the rejection path.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const vectorsDir = path.join(import.meta.dirname, '../../../shared/vectors/tlog');
+export const vectorsDir = path.join(import.meta.dirname, '../vectors/tlog');
 
 /** Parses one vector file, given relative to the vectors folder. */
 export function loadVectors<T>(relativePath: string): T {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -36,6 +36,7 @@ import {
   openFileWitnessState,
   type WitnessState,
 } from '../../src/ledger/witness.state.js';
+import { loadVectors } from './vectors.js';
 
 const origin = 'custos.test/log';
 const silent = pino({ level: 'silent' });
@@ -470,12 +471,9 @@ describe('createWitness', () => {
   });
 
   it('parses the add-checkpoint request of the C2SP spec example', () => {
-    const examples = JSON.parse(
-      readFileSync(
-        join(import.meta.dirname, '../../../shared/vectors/tlog/signed-note/c2sp-spec-examples.json'),
-        'utf8',
-      ),
-    ) as { witness_add_checkpoint_request_example: { body: string } };
+    const examples = loadVectors<{ witness_add_checkpoint_request_example: { body: string } }>(
+      'signed-note/c2sp-spec-examples.json',
+    );
     const request = parseAddCheckpointRequest(examples.witness_add_checkpoint_request_example.body);
     expect(request.oldSize).toBe(20852014);
     expect(request.proof.map(toBase64)).toEqual([
