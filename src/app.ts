@@ -101,7 +101,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const bus = createMemoryBus({ logger });
     closers.unshift(() => bus.close());
     const limiter = config.redis.url
-      ? createRedisLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, clock })
+      ? createRedisLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, clock, logger })
       : createMemoryLimiter({ clock });
     closers.unshift(() => limiter.close());
 
@@ -134,7 +134,12 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     });
     closers.unshift(() => dispatcher.stop());
 
-    const users = createUsers({ store, clock, outbox });
+    const users = createUsers({
+      store,
+      clock,
+      outbox,
+      passwordPolicy: { minScore: config.auth.passwordMinScore },
+    });
     const sessions = createSessions({
       store,
       clock,

@@ -26,7 +26,6 @@ import type { Logger } from '../core/logger.js';
 import type { ApiKeys } from '../identity/apikeys.js';
 import type { Login } from '../identity/login.js';
 import type { Oidc } from '../identity/oidc.js';
-import { verifyPassword } from '../identity/passwords.js';
 import type { Sessions } from '../identity/sessions.js';
 import type { Users } from '../identity/users.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -170,7 +169,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     login: deps.login,
     sessions: deps.sessions,
     users: deps.users,
-    verifyPassword,
     oidc: deps.oidc,
     cookies: { mode: deps.settings.cookieSecure, ttlMs: deps.settings.sessionTtlMs },
   });
