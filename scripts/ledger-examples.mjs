@@ -50,16 +50,21 @@ async function example({ batched, overrides }) {
       password: 'an example password, never used',
       createdBy: 'example',
     });
-    await custos.grants.issue({
-      actorId: user.id,
-      purpose: 'support',
-      ticketId: 'SUP-1042',
-      subjects: ['user-1', 'user-2'],
-      fields: ['identity.phone'],
-      operations: ['read'],
-      durationMs: 3_600_000,
-      source: 'approval',
-    });
+    await custos.employees.put({ userId: user.id, team: 'support' });
+    // A grant as an approved request leaves one: issued dormant, then activated.
+    const grant = await custos.store.transaction((tx) =>
+      custos.grants.issue(tx, {
+        actorId: user.id,
+        purpose: 'support',
+        ticketId: 'SUP-1042',
+        subjects: ['user-1', 'user-2'],
+        fields: ['identity.phone'],
+        operations: ['read'],
+        durationMs: 3_600_000,
+        source: 'approval',
+      }),
+    );
+    await custos.grants.activate(grant, 'example');
     const check = (subject) => ({ actor: user.id, subject, fields: ['identity.phone'], operation: 'read' });
     // A few earlier accesses, so that the example's inclusion proof has several hashes.
     for (const subject of ['user-2', 'user-2', 'user-1', 'user-2']) {

@@ -106,7 +106,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const bus = createMemoryBus({ logger });
     closers.unshift(() => bus.close());
     const limiter = config.redis.url
-      ? createRedisLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, clock })
+      ? createRedisLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, clock, logger })
       : createMemoryLimiter({ clock });
     closers.unshift(() => limiter.close());
 

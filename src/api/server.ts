@@ -13,7 +13,6 @@ import helmet from 'helmet';
 import type { AccessServices } from '../access/domain.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityServices } from '../identity/domain.js';
-import { verifyPassword } from '../identity/passwords.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
@@ -147,7 +146,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     login: identity.login,
     sessions: identity.sessions,
     users: identity.users,
-    verifyPassword,
     oidc: identity.oidc,
     cookies: { mode: deps.settings.cookieSecure, ttlMs: deps.settings.sessionTtlMs },
   });

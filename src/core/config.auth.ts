@@ -29,11 +29,22 @@ export const authConfig = z
       .describe('Secure flag on cookies; `auto` sets it when the request came over HTTPS.'),
     accountFailureLimit: int(1, 1000)
       .default(5)
-      .describe('Failed logins per account within throttleWindow before it is throttled.'),
+      .describe(
+        'Failed password attempts per account within throttleWindow before it is throttled; attempts in flight count.',
+      ),
     ipFailureLimit: int(1, 100_000)
       .default(50)
-      .describe('Failed logins per client IP within throttleWindow before it is throttled.'),
-    throttleWindow: duration('15m').describe('Window over which failed logins are counted.'),
+      .describe(
+        'Failed password attempts per client IP within throttleWindow before it is throttled; attempts in flight count.',
+      ),
+    throttleWindow: duration('15m').describe(
+      'Window over which failed password attempts (sign-in and password change) are counted.',
+    ),
+    passwordMinScore: int(2, 4)
+      .default(4)
+      .describe(
+        'Least zxcvbn strength score (2-4) of a password a person chooses; common and breached passwords score 0-1.',
+      ),
     apiKeyTouchInterval: duration('1m').describe('Least time between updates of an API key last-used time.'),
     oidc: oidcSchema.optional().describe('OpenID Connect sign-in; off when unset.'),
   })

@@ -16,6 +16,10 @@ export const errorCodes = {
   'auth.throttled': { status: 429, message: 'Too many failed attempts; try again later.' },
   'auth.oidc_failed': { status: 401, message: 'The identity provider sign-in failed.' },
   'auth.oidc_disabled': { status: 404, message: 'OIDC sign-in is not configured.' },
+  'password.too_common': {
+    status: 400,
+    message: 'The password is too easy to guess: it is common, on a breached-password list or patterned.',
+  },
   'resource.not_found': { status: 404, message: 'The resource does not exist.' },
   'resource.conflict': { status: 409, message: 'The resource conflicts with an existing one.' },
   'action.not_allowed': { status: 409, message: 'The action is not allowed in the current state.' },
@@ -43,6 +47,10 @@ export const errorCodes = {
   'access.employee_invalid': { status: 400, message: 'The employee registry entry is not valid.' },
   'config.invalid': { status: 500, message: 'The configuration is not valid.' },
   'store.unavailable': { status: 503, message: 'The store is not reachable.' },
+  'limits.unavailable': {
+    status: 503,
+    message: 'The rate limiter cannot be reached, so the attempt was refused; try again later.',
+  },
   'tickets.unavailable': {
     status: 503,
     message: 'The ticket tracker could not be read; nothing was granted.',

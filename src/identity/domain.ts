@@ -23,7 +23,13 @@ export function createIdentityDomain(deps: {
   const { config, store, clock, logger, outbox, limiter } = deps;
   // Filled below and by the composition root: what else ends in the transaction disabling a person.
   const onDisable: DisableHook[] = [];
-  const users = createUsers({ store, clock, outbox, onDisable });
+  const users = createUsers({
+    store,
+    clock,
+    outbox,
+    onDisable,
+    passwordPolicy: { minScore: config.auth.passwordMinScore },
+  });
   const sessions = createSessions({
     store,
     clock,

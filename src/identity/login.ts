@@ -1,18 +1,15 @@
 import type { Clock } from '../core/clock.js';
-import { CustosError } from '../core/errors.js';
-import type { Limiter, RateLimit } from '../limits/limiter.js';
+import { CustosError, isCustosError } from '../core/errors.js';
+import type { Limiter } from '../limits/limiter.js';
 import type { Outbox } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
-import { identityEvent } from './events.js';
+import { createPasswordAttempts, type ThrottleSettings } from './attempts.js';
+import { accountActivity, identityEvent } from './events.js';
 import { verifyPassword } from './passwords.js';
 import type { NewSession, Sessions } from './sessions.js';
 import { toUser, type User, type Users } from './users.js';
 
-export interface ThrottleSettings {
-  accountFailureLimit: number;
-  ipFailureLimit: number;
-  windowMs: number;
-}
+export type { ThrottleSettings };
 
 export interface LoginInput {
   username: string;
@@ -21,33 +18,41 @@ export interface LoginInput {
   userAgent: string;
 }
 
+export interface ChangePasswordInput {
+  userId: string;
+  currentPassword: string;
+  newPassword: string;
+  ip: string;
+  /** The session the change is made from, which stays open; every other session ends. */
+  keepSessionId?: string | undefined;
+}
+
 export type Login = ReturnType<typeof createLogin>;
 
 // OCSF Authentication activities.
 const logon = 1;
 
+type Outcome = 'succeeded' | 'failed' | 'throttled';
+
 /**
- * Password sign-in with throttling by account and by client IP. Failures are counted in the
- * shared limiter, so a throttle holds across API nodes when the limiter is Redis.
+ * Everything that checks a console user's password: sign-in and password change. Both go
+ * through one throttle by account and by client IP (see attempts.ts), which reserves the attempt
+ * before the password is verified, so neither parallel guesses nor a stolen session can brute
+ * force a password past it.
  */
 export function createLogin(deps: {
   store: Pick<Store, 'db' | 'transaction'>;
   clock: Clock;
   outbox: Outbox;
-  users: Pick<Users, 'findForLogin'>;
+  users: Pick<Users, 'findForLogin' | 'get' | 'setPassword'>;
   sessions: Pick<Sessions, 'create'>;
   limiter: Limiter;
   throttle: ThrottleSettings;
 }) {
-  const { store, clock, outbox, limiter, throttle } = deps;
-  const accountLimit: RateLimit = { limit: throttle.accountFailureLimit, periodMs: throttle.windowMs };
-  const ipLimit: RateLimit = { limit: throttle.ipFailureLimit, periodMs: throttle.windowMs };
+  const { store, clock, outbox } = deps;
+  const attempts = createPasswordAttempts({ limiter: deps.limiter, throttle: deps.throttle });
 
-  async function recordOutcome(
-    input: LoginInput,
-    outcome: 'succeeded' | 'failed' | 'throttled',
-    userId?: string,
-  ) {
+  async function recordLogin(input: LoginInput, outcome: Outcome, userId?: string) {
     await store.transaction((tx) =>
       outbox.enqueue(
         tx,
@@ -64,38 +69,71 @@ export function createLogin(deps: {
     );
   }
 
+  // A successful change is recorded by users.setPassword; these are the refused ones, which
+  // on a live session may mean someone else holds it.
+  async function recordRefusedChange(user: User, ip: string, outcome: Exclude<Outcome, 'succeeded'>) {
+    await store.transaction((tx) =>
+      outbox.enqueue(
+        tx,
+        identityEvent(clock, {
+          topic: `identity.password_change.${outcome}`,
+          kind: 'account',
+          activityId: accountActivity.passwordChange,
+          severityId: 3,
+          message: `password change ${outcome}: the current password was ${outcome === 'failed' ? 'wrong' : 'not checked'}`,
+          actorId: user.id,
+          payload: { userId: user.id, username: user.username, ip, outcome },
+        }),
+      ),
+    );
+  }
+
+  /** Reserves an attempt, recording a refusal by the throttle before passing it on. */
+  async function reserve(username: string, ip: string, onThrottled: () => Promise<void>) {
+    try {
+      return await attempts.reserve(username, ip);
+    } catch (error) {
+      if (isCustosError(error, 'auth.throttled')) await onThrottled();
+      throw error;
+    }
+  }
+
   return {
     /** Verifies the password and opens a session; the same error for every kind of failure. */
     async login(input: LoginInput): Promise<NewSession & { user: User }> {
       const username = input.username.toLowerCase();
-      const accountKey = `login:acct:${username}`;
-      const ipKey = `login:ip:${input.ip}`;
-      const [account, ip] = await Promise.all([
-        limiter.consume(accountKey, accountLimit, 0),
-        limiter.consume(ipKey, ipLimit, 0),
-      ]);
-      if (!account.allowed || !ip.allowed) {
-        await recordOutcome(input, 'throttled');
-        const retryAfterMs = Math.max(account.retryAfterMs, ip.retryAfterMs, 1000);
-        throw new CustosError('auth.throttled', undefined, {
-          retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
-        });
-      }
-
+      const attempt = await reserve(username, input.ip, () => recordLogin(input, 'throttled'));
       const row = await deps.users.findForLogin(username);
       const valid = await verifyPassword(row?.password_hash ?? null, input.password);
       if (!row || !valid || row.disabled_at !== null) {
-        await Promise.all([limiter.consume(accountKey, accountLimit), limiter.consume(ipKey, ipLimit)]);
-        await recordOutcome(input, 'failed', row?.id);
+        await recordLogin(input, 'failed', row?.id);
         throw new CustosError('auth.invalid_credentials');
       }
 
-      await limiter.reset(accountKey);
+      await attempt.succeeded();
       const created = await deps.sessions.create(row.id, { ip: input.ip, userAgent: input.userAgent });
       const now = clock.now();
       await store.db.updateTable('users').set({ last_login_at: now }).where('id', '=', row.id).execute();
-      await recordOutcome(input, 'succeeded', row.id);
+      await recordLogin(input, 'succeeded', row.id);
       return { ...created, user: toUser({ ...row, last_login_at: now }) };
+    },
+
+    /**
+     * Changes a user's own password after checking the current one under the sign-in throttle;
+     * the new password must pass the password policy. Ends the user's other sessions.
+     */
+    async changePassword(input: ChangePasswordInput): Promise<void> {
+      const user = await deps.users.get(input.userId);
+      const attempt = await reserve(user.username, input.ip, () =>
+        recordRefusedChange(user, input.ip, 'throttled'),
+      );
+      const row = await deps.users.findForLogin(user.username);
+      if (!(await verifyPassword(row?.password_hash ?? null, input.currentPassword))) {
+        await recordRefusedChange(user, input.ip, 'failed');
+        throw new CustosError('auth.invalid_credentials', 'the current password is wrong');
+      }
+      await attempt.succeeded();
+      await deps.users.setPassword(user.id, input.newPassword, input.keepSessionId);
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Database, UserRow } from '../store/schema.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { accountActivity, identityEvent } from './events.js';
 import { hashPassword, maxPasswordLength, minPasswordLength } from './passwords.js';
+import { assertPasswordStrength, defaultPasswordPolicy, type PasswordPolicy } from './passwords.strength.js';
 import { type Role, userRoles } from './roles.js';
 import { generatePassword } from './secrets.js';
 
@@ -47,7 +48,8 @@ export interface CreateUserInput {
   createdBy: string;
 }
 
-export function validatePassword(password: string): void {
+/** Throws `request.invalid` unless the password has an allowed length. */
+export function validatePasswordLength(password: string): void {
   if (password.length < minPasswordLength || password.length > maxPasswordLength) {
     throw new CustosError(
       'request.invalid',
@@ -81,8 +83,11 @@ export function createUsers(deps: {
   outbox: Outbox;
   /** Run inside the disabling transaction, in order (see DisableHook). */
   onDisable?: readonly DisableHook[];
+  /** What a password chosen by a person must pass; the default policy when absent. */
+  passwordPolicy?: PasswordPolicy;
 }) {
   const { store, clock, outbox } = deps;
+  const passwordPolicy = deps.passwordPolicy ?? defaultPasswordPolicy;
   // Asked on every permitting access check: the SQL is built once and only the value changes.
   const activeSql = store.db
     .selectFrom('users')
@@ -90,6 +95,12 @@ export function createUsers(deps: {
     .where('id', '=', '')
     .where('disabled_at', 'is', null)
     .compile().sql;
+
+  /** Length first (cheap, and bounds the strength check's work), then strength. */
+  async function validateChosenPassword(password: string, related: string[]): Promise<void> {
+    validatePasswordLength(password);
+    await assertPasswordStrength(password, related, passwordPolicy);
+  }
 
   return {
     /** Creates a user; returns the generated password when none was given (shown once). */
@@ -101,15 +112,17 @@ export function createUsers(deps: {
         });
       }
       validateRoles(input.roles);
+      const displayName = input.displayName?.trim() || username;
+      // A generated password is random and long; only one a person chose needs judging.
+      if (input.password !== undefined) await validateChosenPassword(input.password, [username, displayName]);
       const generatedPassword = input.password === undefined ? generatePassword() : undefined;
       const password = input.password ?? (generatedPassword as string);
-      validatePassword(password);
       const passwordHash = await hashPassword(password);
       const now = clock.now();
       const row: UserRow = {
         id: newId('usr', clock),
         username,
-        display_name: input.displayName?.trim() || username,
+        display_name: displayName,
         roles: JSON.stringify([...new Set(input.roles)]),
         password_hash: passwordHash,
         oidc_subject: null,
@@ -258,9 +271,16 @@ export function createUsers(deps: {
       });
     },
 
-    /** Replaces a user's password and ends their other sessions. */
+    /** Replaces a user's password (which must pass the policy) and ends their other sessions. */
     async setPassword(id: string, password: string, keepSessionId?: string): Promise<void> {
-      validatePassword(password);
+      validatePasswordLength(password);
+      const owner = await store.db
+        .selectFrom('users')
+        .select(['username', 'display_name'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!owner) throw new CustosError('resource.not_found', 'no such user');
+      await validateChosenPassword(password, [owner.username, owner.display_name]);
       const hash = await hashPassword(password);
       await store.transaction(async (tx) => {
         const now = clock.now();

@@ -23,6 +23,12 @@ export interface Limiter {
    * peeks: it reports whether one unit would be allowed, without consuming. Atomic per key.
    */
   consume(key: string, limit: RateLimit, cost?: number): Promise<LimitResult>;
+  /**
+   * Gives back `cost` units (default 1) that an earlier consume on this key and rate took, e.g. a
+   * reservation whose attempt turned out not to count. The key never ends up with more than a full
+   * burst, however much is refunded. Atomic per key, like consume.
+   */
+  refund(key: string, limit: RateLimit, cost?: number): Promise<void>;
   /** Forgets the key (e.g. after a successful login). */
   reset(key: string): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +93,15 @@ export function gcraRequest(key: string, rate: RateLimit, cost: number): GcraReq
     incrementUs: intervalUs * Math.max(cost, 1),
     consumes: cost > 0,
   };
+}
+
+/**
+ * The TAT left after refunding `request`'s increment from `storedTatUs`, or undefined when nothing
+ * is left to remember (the key is back to a full burst and can be forgotten).
+ */
+export function gcraRefund(request: GcraRequest, storedTatUs: number, nowUs: number): number | undefined {
+  const tat = storedTatUs - request.incrementUs;
+  return tat > nowUs ? tat : undefined;
 }
 
 /** The clock's time in whole microseconds, the unit of every stored TAT. */

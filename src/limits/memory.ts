@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
-import { gcraRequest, gcraStep, type Limiter, nowMicros, validateKey } from './limiter.js';
+import { gcraRefund, gcraRequest, gcraStep, type Limiter, nowMicros, validateKey } from './limiter.js';
 
 export interface MemoryLimiterOptions {
   clock: Clock;
@@ -58,6 +58,15 @@ export function createMemoryLimiter(options: MemoryLimiterOptions): MemoryLimite
         tats.set(key, newTatUs);
       }
       return result;
+    },
+    async refund(key, limit, cost = 1) {
+      const request = gcraRequest(key, limit, cost);
+      const stored = tats.get(key);
+      if (!request.consumes || stored === undefined) return;
+      const tat = gcraRefund(request, stored, nowMicros(clock));
+      // Updating in place keeps the key's eviction position: a refund is not a fresh write.
+      if (tat === undefined) tats.delete(key);
+      else tats.set(key, tat);
     },
     async reset(key) {
       validateKey(key);

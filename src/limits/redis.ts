@@ -14,8 +14,11 @@ export interface RedisLimiterOptions {
   clock: Clock;
   /** How long connecting may take before commands fail; 2 s by default. Own client only. */
   connectTimeoutMs?: number;
-  /** Receives connection errors of the limiter's own client; commands still reject on their own. */
-  logger?: Pick<Logger, 'warn'>;
+  /**
+   * Told once when Redis stops answering (a connection error or a failed command) and once when it
+   * answers again, never per request; the lines name the host, never the URL's password.
+   */
+  logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 /**
@@ -36,7 +39,25 @@ end
 return {allowed and 1 or 0, string.format('%.0f', stored)}
 `;
 
-interface GcraCommand {
+/**
+ * Takes ARGV[2] microseconds back from the TAT in KEYS[1], in one step so that a consume running
+ * at the same time on another node is never lost. ARGV[1] is now; a TAT that falls to now or
+ * below means a full burst, so the key is deleted rather than stored in the past.
+ */
+const refundScript = `
+local stored = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if stored == 0 then return 0 end
+local now = tonumber(ARGV[1])
+local tat = stored - tonumber(ARGV[2])
+if tat <= now then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', string.format('%.0f', math.ceil((tat - now) / 1000)))
+end
+return 1
+`;
+
+interface LimiterCommands {
   custosGcra(
     key: string,
     nowUs: string,
@@ -44,12 +65,60 @@ interface GcraCommand {
     toleranceUs: string,
     consume: string,
   ): Promise<[number, string]>;
+  custosRefund(key: string, nowUs: string, decrementUs: string): Promise<number>;
 }
 
-function unavailable(error: unknown): CustosError {
-  return new CustosError('store.unavailable', 'the Redis limiter does not answer', {
-    reason: error instanceof Error ? error.message : String(error),
-  });
+// The client sees only a code and a fixed sentence: Redis's own error text stays in the log.
+const unavailable = (): CustosError => new CustosError('limits.unavailable');
+
+/**
+ * What may be logged of a Redis error: its name, code and message, with the URL and its password
+ * masked in case a driver ever quotes them. The error object itself is not logged because ioredis
+ * attaches the failed command, whose arguments can hold the AUTH password.
+ */
+function describeError(error: unknown, secrets: string[]): Record<string, string> {
+  let message = error instanceof Error ? error.message : String(error);
+  for (const secret of secrets) message = message.replaceAll(secret, '****');
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    name: error instanceof Error ? error.name : typeof error,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: message.slice(0, 500),
+  };
+}
+
+/** A percent-encoded URL part decoded, or undefined when absent or not decodable. */
+function decoded(part: string | undefined): string | undefined {
+  try {
+    return part ? decodeURIComponent(part) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Logs the start and the end of an outage, once each, however many requests fail in between. */
+function outageReporter(logger: RedisLimiterOptions['logger'], url: string | undefined) {
+  const parsed = url && URL.canParse(url) ? new URL(url) : undefined;
+  const target = parsed ? { redis: parsed.host } : {};
+  const secrets = [url, parsed?.password, decoded(parsed?.password)].filter((secret): secret is string =>
+    Boolean(secret),
+  );
+  let down = false;
+  return {
+    failed(error: unknown): void {
+      if (down) return;
+      down = true;
+      logger?.warn(
+        { ...target, error: describeError(error, secrets) },
+        'Redis limiter unavailable: attempts it guards are refused with limits.unavailable until it answers',
+      );
+    },
+    answered(): void {
+      if (!down) return;
+      down = false;
+      logger?.info(target, 'Redis limiter answers again');
+    },
+  };
 }
 
 /**
@@ -74,50 +143,63 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
       connectTimeout: options.connectTimeoutMs ?? 2000,
       lazyConnect: false,
     });
+  const outage = outageReporter(options.logger, options.url);
   if (owned) {
-    // Without a listener ioredis prints every failed reconnect to stderr.
-    client.on('error', (error: Error) =>
-      options.logger?.warn({ err: error }, 'Redis limiter connection error'),
-    );
+    // ioredis emits an error for every failed reconnect (and prints it to stderr without a
+    // listener); the reporter turns that stream into one line per outage.
+    client.on('error', (error: unknown) => outage.failed(error));
+    client.on('ready', () => outage.answered());
   }
   client.defineCommand('custosGcra', { numberOfKeys: 1, lua: gcraScript });
-  const gcra = client as typeof client & GcraCommand;
+  client.defineCommand('custosRefund', { numberOfKeys: 1, lua: refundScript });
+  const commands = client as typeof client & LimiterCommands;
   const redisKey = (key: string): string => `${keyPrefix}{${key}}`;
+
+  /** Runs one command; a failure is reported to the outage log and becomes limits.unavailable. */
+  async function call<T>(command: () => Promise<T>): Promise<T> {
+    let reply: T;
+    try {
+      reply = await command();
+    } catch (error) {
+      outage.failed(error);
+      throw unavailable();
+    }
+    outage.answered();
+    return reply;
+  }
 
   return {
     async consume(key, limit, cost = 1) {
       const request = gcraRequest(key, limit, cost);
       const nowUs = nowMicros(clock);
-      let reply: [number, string];
-      try {
-        reply = await gcra.custosGcra(
+      const [allowed, stored] = await call(() =>
+        commands.custosGcra(
           redisKey(key),
           String(nowUs),
           String(request.incrementUs),
           String(request.toleranceUs),
           request.consumes ? '1' : '0',
-        );
-      } catch (error) {
-        throw unavailable(error);
-      }
-      const [allowed, stored] = reply;
+        ),
+      );
       const { result } = gcraStep(request, Number(stored), nowUs);
       // Both sides run the same integer arithmetic; disagreement means a foreign value in the key.
+      // A plain Error, so the client gets a generic 500 and the values go to the log only.
       if (result.allowed !== (allowed === 1)) {
-        throw new CustosError('internal', 'the Redis limiter script and gcraStep disagree', {
-          allowed,
-          stored,
-        });
+        throw new Error(
+          `the Redis limiter script and gcraStep disagree (allowed ${allowed}, stored ${stored})`,
+        );
       }
       return result;
     },
+    async refund(key, limit, cost = 1) {
+      const request = gcraRequest(key, limit, cost);
+      if (!request.consumes) return;
+      const nowUs = nowMicros(clock);
+      await call(() => commands.custosRefund(redisKey(key), String(nowUs), String(request.incrementUs)));
+    },
     async reset(key) {
       validateKey(key);
-      try {
-        await client.del(redisKey(key));
-      } catch (error) {
-        throw unavailable(error);
-      }
+      await call(() => client.del(redisKey(key)));
     },
     async close() {
       if (!owned) return;

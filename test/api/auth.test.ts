@@ -177,6 +177,36 @@ describe.each(backends)('console sign-in and sessions on %s', (backend) => {
     await expect(signIn(t.custos, 'alice', 'a brand new passphrase')).resolves.toBeDefined();
   });
 
+  it('refuses a common new password with 400 password.too_common and keeps the current one', async () => {
+    const refused = await inject({
+      method: 'POST',
+      url: '/v1/auth/password',
+      headers: sessionHeaders(admin),
+      payload: { currentPassword: testPassword, newPassword: 'P@ssw0rd2024' },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      code: 'password.too_common',
+      message: expect.stringMatching(/^the password is too easy to guess: /),
+    });
+    expect(refused.body).not.toContain('P@ssw0rd2024');
+    await expect(signIn(t.custos, 'alice')).resolves.toBeDefined();
+  });
+
+  it('refuses a common password for a new user with 400 password.too_common', async () => {
+    const refused = await inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: sessionHeaders(admin),
+      payload: { username: 'bob', roles: ['engineer'], password: 'iloveyou2024!' },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().code).toBe('password.too_common');
+    expect(refused.body).not.toContain('iloveyou2024!');
+    const users = await inject({ method: 'GET', url: '/v1/users', headers: sessionHeaders(admin) });
+    expect(users.json().users.map((u: { username: string }) => u.username)).toEqual(['alice']);
+  });
+
   it('ends a disabled user’s sessions and refuses their sign-in', async () => {
     const bob = await addUser(t.custos, 'bob', ['engineer']);
     const bobSession = await signIn(t.custos, 'bob');

@@ -123,6 +123,18 @@ describe('custos command line', () => {
     });
   });
 
+  it('refuses a common password given to user add on standard input', async () => {
+    await run(['--data-dir', dataDir, 'init']);
+    await expect(
+      run(
+        ['--data-dir', dataDir, 'user', 'add', 'erin', '--role', 'auditor', '--password-stdin'],
+        'password1234\n',
+      ),
+    ).rejects.toMatchObject({ code: 'password.too_common' });
+    const users = JSON.parse((await run(['--data-dir', dataDir, '--json', 'user', 'list'])).out[0] as string);
+    expect(users.map((u: { username: string }) => u.username)).toEqual(['admin']);
+  });
+
   it('creates, lists and revokes API keys, printing the token once', async () => {
     const created = await run([
       '--data-dir',

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyRecordProof } from '../../src/ledger/recordproof.js';
+import { issueGrant, register } from '../support/access.js';
 import { addUser, createTestCustos, type TestCustos } from '../support/app.js';
 import { backends } from '../support/services.js';
 
@@ -240,7 +241,8 @@ describe.each(backends)('the ledger proof examples against the API on %s', (back
     const { custos } = t;
     const { token } = await custos.apiKeys.create({ name: 'tool', roles: ['service'], createdBy: 'test' });
     const ana = await addUser(custos, 'ana', ['engineer']);
-    await custos.grants.issue({
+    await register(custos, ana.id, { team: 'support' });
+    await issueGrant(custos, {
       actorId: ana.id,
       purpose: 'support',
       ticketId: 'T-1',

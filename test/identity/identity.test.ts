@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Custos } from '../../src/app.js';
 import type { ManualClock } from '../../src/core/clock.js';
+import type { CustosError } from '../../src/core/errors.js';
 import type { CustosEvent } from '../../src/core/events.js';
 import type { Role } from '../../src/identity/roles.js';
+import { generatePassword } from '../../src/identity/secrets.js';
 import { addUser, createTestCustos, type TestCustos, testPassword } from '../support/app.js';
 import { backends } from '../support/services.js';
 
@@ -132,13 +134,13 @@ describe.each(backends)('identity on %s', (backend) => {
       await custos.users.create({
         username: 'short',
         roles: ['engineer'],
-        password: 'p'.repeat(12),
+        password: 'Vq7#mZ2!kLp9',
         createdBy: 't',
       });
       await custos.users.create({
         username: 'long',
         roles: ['engineer'],
-        password: 'p'.repeat(256),
+        password: generatePassword(256),
         createdBy: 't',
       });
       expect(await custos.users.count()).toBe(2);
@@ -189,6 +191,94 @@ describe.each(backends)('identity on %s', (backend) => {
       const text = JSON.stringify(created);
       expect(text).not.toContain(testPassword);
       expect(text).not.toContain('argon2');
+    });
+  });
+
+  describe('password policy', () => {
+    // Each is at least 12 characters long: only the strength check can refuse them.
+    const weak = [
+      'Password123!',
+      'password1234',
+      'P@ssw0rd2024',
+      'qwertyuiop123',
+      '1q2w3e4r5t6y',
+      'zaq12wsxcde3',
+      'iloveyou2024!',
+      'letmein12345',
+      'Welcome12345',
+      'Summer2024!!',
+      'abcdefghijkl',
+      'dragondragon',
+    ];
+
+    it('refuses common, breached and patterned passwords with password.too_common, saying why without echoing them', async () => {
+      for (const password of weak) {
+        const error = await custos.users
+          .create({ username: 'alice', roles: ['engineer'], password, createdBy: 't' })
+          .catch((e: unknown) => e);
+        expect(error, password).toMatchObject({ code: 'password.too_common', status: 400 });
+        const { message, details } = error as CustosError;
+        expect(message, password).toMatch(/^the password is too easy to guess: .+/);
+        expect(JSON.stringify({ message, details }), password).not.toContain(password);
+      }
+      expect(await custos.users.count()).toBe(0);
+    });
+
+    it('says so when a password is on the list of common and breached passwords', async () => {
+      const error = await custos.users
+        .create({ username: 'alice', roles: ['engineer'], password: 'Password123!', createdBy: 't' })
+        .catch((e: unknown) => e);
+      expect((error as CustosError).message).toContain('on a list of common and breached passwords');
+    });
+
+    it("refuses a password built on the user's own name that it accepts for someone else", async () => {
+      const password = 'Wilhelmina2024!';
+      const error = await custos.users
+        .create({ username: 'wilhelmina', roles: ['engineer'], password, createdBy: 't' })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'password.too_common', details: { warning: 'userInputs' } });
+      const { user } = await custos.users.create({
+        username: 'bob',
+        roles: ['engineer'],
+        password,
+        createdBy: 't',
+      });
+      expect(user.username).toBe('bob');
+    });
+
+    it('refuses a common password as a new password and keeps the old one', async () => {
+      const user = await addUser(custos, 'alice', ['engineer']);
+      expect(await failure(custos.users.setPassword(user.id, 'Password123!'))).toBe('password.too_common');
+      expect((await login('alice', testPassword)).user.id).toBe(user.id);
+    });
+
+    it('accepts generated passwords as chosen ones', async () => {
+      const user = await addUser(custos, 'alice', ['engineer']);
+      for (let i = 0; i < 3; i++) {
+        const password = generatePassword();
+        await custos.users.setPassword(user.id, password);
+        expect((await login('alice', password)).user.id).toBe(user.id);
+      }
+    });
+
+    it('lets auth.passwordMinScore relax the bar, never below the common-password list', async () => {
+      await t?.dispose();
+      t = await createTestCustos(backend, { 'auth.passwordMinScore': 2 });
+      custos = t.custos;
+      const created = await custos.users.create({
+        username: 'alice',
+        roles: ['engineer'],
+        password: 'Summer2024!!',
+        createdBy: 't',
+      });
+      expect(created.user.username).toBe('alice');
+      const listed = custos.users.create({
+        username: 'bob',
+        roles: ['engineer'],
+        password: 'Password123!',
+        createdBy: 't',
+      });
+      expect(await failure(listed)).toBe('password.too_common');
     });
   });
 

@@ -1,13 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
-import { isCustosError } from '../../src/core/errors.js';
+import { type CustosError, isCustosError } from '../../src/core/errors.js';
 import {
   createMemoryLimiter,
   createRedisLimiter,
   type Limiter,
   type RateLimit,
 } from '../../src/limits/index.js';
+import { captureLog } from '../support/log.js';
 import { redisUrl, uniqueName } from '../support/services.js';
 
 /** A fresh limiter on one backend, plus more limiters sharing its state the way cluster nodes do. */
@@ -146,6 +147,52 @@ describe.each(backends)('%s limiter', (_name, open) => {
     expect(await h.limiter.consume('user:1', fivePerMinute)).toMatchObject({ allowed: true, remaining: 4 });
   });
 
+  it('gives back refunded units, and never more than a full burst', async () => {
+    for (let i = 0; i < 5; i++) await h.limiter.consume('user:1', fivePerMinute);
+    expect((await h.limiter.consume('user:1', fivePerMinute)).allowed).toBe(false);
+    await h.limiter.refund('user:1', fivePerMinute, 2);
+    expect(await h.limiter.consume('user:1', fivePerMinute, 2)).toMatchObject({
+      allowed: true,
+      remaining: 0,
+    });
+    expect((await h.limiter.consume('user:1', fivePerMinute)).allowed).toBe(false);
+    // Refunding more than was taken restores the full burst and no more.
+    await h.limiter.refund('user:1', fivePerMinute, 5);
+    await h.limiter.refund('user:1', fivePerMinute, 5);
+    expect(await h.limiter.consume('user:1', fivePerMinute, 5)).toMatchObject({
+      allowed: true,
+      remaining: 0,
+    });
+    expect((await h.limiter.consume('user:1', fivePerMinute)).allowed).toBe(false);
+  });
+
+  it('refunds nothing to an unknown key or for a cost of 0', async () => {
+    await h.limiter.refund('never-seen', fivePerMinute, 5);
+    expect(await h.limiter.consume('never-seen', fivePerMinute, 5)).toMatchObject({
+      allowed: true,
+      remaining: 0,
+    });
+    expect((await h.limiter.consume('never-seen', fivePerMinute)).allowed).toBe(false);
+    await h.limiter.refund('never-seen', fivePerMinute, 0);
+    expect((await h.limiter.consume('never-seen', fivePerMinute)).allowed).toBe(false);
+  });
+
+  it('keeps every unit when reservations and refunds from several nodes interleave', async () => {
+    const limit = { limit: 50, periodMs: 60_000 };
+    const nodes = await h.nodes(4);
+    await h.limiter.consume('hot', limit, 10);
+    // 200 reservations race, each one that got a unit gives it back: a lost write either way
+    // would leave more or fewer than the 40 units not held by the first consume.
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const node = nodes[i % nodes.length] as Limiter;
+        if ((await node.consume('hot', limit)).allowed) await node.refund('hot', limit);
+      }),
+    );
+    expect(await h.limiter.consume('hot', limit, 40)).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await h.limiter.consume('hot', limit)).allowed).toBe(false);
+  });
+
   it('resets an unknown key without error', async () => {
     await expect(h.limiter.reset('never-seen')).resolves.toBeUndefined();
   });
@@ -204,6 +251,18 @@ describe.each(backends)('%s limiter', (_name, open) => {
     const error = await h.limiter.reset('k'.repeat(513)).catch((e: unknown) => e);
     expect(isCustosError(error, 'request.invalid')).toBe(true);
   });
+
+  it('rejects an invalid key, rate or cost on refund', async () => {
+    for (const [key, rate, cost] of [
+      ['k'.repeat(513), fivePerMinute, 1],
+      ['k', { limit: 0, periodMs: 1000 }, 1],
+      ['k', fivePerMinute, 6],
+      ['k', fivePerMinute, -1],
+    ] as const) {
+      const error = await h.limiter.refund(key, rate, cost).catch((e: unknown) => e);
+      expect(isCustosError(error, 'request.invalid'), `${key.length} ${rate.limit} ${cost}`).toBe(true);
+    }
+  });
 });
 
 describe('memory limiter cap', () => {
@@ -254,7 +313,7 @@ describe('memory limiter cap', () => {
 });
 
 describe('redis limiter', () => {
-  it('rejects with store.unavailable instead of hanging when Redis is unreachable', async () => {
+  it('rejects with limits.unavailable, without Redis error text, instead of hanging when Redis is unreachable', async () => {
     // Port 1 refuses connections on any test machine.
     const limiter = createRedisLimiter({
       url: 'redis://127.0.0.1:1',
@@ -262,11 +321,40 @@ describe('redis limiter', () => {
       clock: createManualClock(),
     });
     try {
-      const error = await limiter.consume('user:1', fivePerMinute).catch((e: unknown) => e);
-      expect(isCustosError(error, 'store.unavailable')).toBe(true);
+      for (const call of [
+        () => limiter.consume('user:1', fivePerMinute),
+        () => limiter.refund('user:1', fivePerMinute),
+        () => limiter.reset('user:1'),
+      ]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(isCustosError(error, 'limits.unavailable')).toBe(true);
+        // What a client may be shown: a fixed sentence, no details carrying the driver's words.
+        expect((error as CustosError).details).toBeUndefined();
+        expect((error as CustosError).message).not.toMatch(/ECONNREFUSED|retr|127\.0\.0\.1/i);
+      }
     } finally {
       await limiter.close();
     }
+  });
+
+  it('logs an outage once however many calls fail, naming the host but never the password', async () => {
+    const log = captureLog();
+    const limiter = createRedisLimiter({
+      url: 'redis://custos:hunter2%2Fsecret@127.0.0.1:1',
+      keyPrefix: 'custos_test:',
+      clock: createManualClock(),
+      logger: log.logger,
+    });
+    try {
+      // Each failed call waited for a reconnect attempt, so the client failed several times.
+      for (let i = 0; i < 3; i++) await limiter.consume('user:1', fivePerMinute).catch(() => undefined);
+    } finally {
+      await limiter.close();
+    }
+    const lines = log.lines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, redis: '127.0.0.1:1', error: { code: 'ECONNREFUSED' } });
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2/);
   });
 
   it('rejects a key prefix with braces, which would pin every key to one Cluster slot', () => {
@@ -293,6 +381,27 @@ describe('redis limiter', () => {
       const ttl = await client.pttl(`${keyPrefix}{user:1}`);
       expect(ttl).toBeGreaterThan(interval);
       expect(ttl).toBeLessThanOrEqual(2 * interval);
+    });
+
+    it('logs when Redis stops answering and again when it answers, once each', async () => {
+      const log = captureLog();
+      const limiter = createRedisLimiter({
+        client,
+        keyPrefix,
+        clock: createManualClock(),
+        logger: log.logger,
+      });
+      client.disconnect();
+      for (let i = 0; i < 3; i++) {
+        const error = await limiter.consume('user:1', fivePerMinute).catch((e: unknown) => e);
+        expect(isCustosError(error, 'limits.unavailable')).toBe(true);
+      }
+      await client.connect();
+      for (let i = 0; i < 3; i++) expect((await limiter.consume('user:1', fivePerMinute)).allowed).toBe(true);
+      expect(log.lines().map((line) => [line.level, line.msg])).toEqual([
+        [40, expect.stringMatching(/^Redis limiter unavailable/)],
+        [30, 'Redis limiter answers again'],
+      ]);
     });
 
     it('leaves an injected client open on close', async () => {

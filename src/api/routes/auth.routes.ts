@@ -46,8 +46,7 @@ export function authRoutes(
   deps: {
     login: Login;
     sessions: Pick<Sessions, 'revoke'>;
-    users: Pick<Users, 'get' | 'setPassword' | 'findForLogin'>;
-    verifyPassword: (hash: string | null, password: string) => Promise<boolean>;
+    users: Pick<Users, 'get'>;
     oidc: Oidc | undefined;
     cookies: CookieSettings;
   },
@@ -60,7 +59,7 @@ export function authRoutes(
         tags: ['auth'],
         summary: 'Sign in with username and password; sets the session cookie.',
         body: z.object({ username, password }).strict(),
-        response: { 200: sessionResponse, ...errorResponses(400, 401, 429) },
+        response: { 200: sessionResponse, ...errorResponses(400, 401, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -112,23 +111,21 @@ export function authRoutes(
       config: { access: { permission: 'session.self' } },
       schema: {
         tags: ['auth'],
-        summary: 'Change your own password; ends your other sessions.',
+        summary:
+          'Change your own password; throttled like sign-in, refuses common passwords, ends your other sessions.',
         body: z.object({ currentPassword: password, newPassword: password }).strict(),
-        response: { 204: z.null(), ...errorResponses(400, 401, 403) },
+        response: { 204: z.null(), ...errorResponses(400, 401, 403, 429, 503) },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const user = await deps.users.get(principal.id);
-      const row = await deps.users.findForLogin(user.username);
-      if (!(await deps.verifyPassword(row?.password_hash ?? null, request.body.currentPassword))) {
-        throw new CustosError('auth.invalid_credentials', 'the current password is wrong');
-      }
-      await deps.users.setPassword(
-        principal.id,
-        request.body.newPassword,
-        principal.kind === 'user' ? principal.sessionId : undefined,
-      );
+      await deps.login.changePassword({
+        userId: principal.id,
+        currentPassword: request.body.currentPassword,
+        newPassword: request.body.newPassword,
+        ip: request.ip,
+        keepSessionId: principal.kind === 'user' ? principal.sessionId : undefined,
+      });
       return reply.status(204).send(null);
     },
   );
