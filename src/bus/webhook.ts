@@ -1,52 +1,35 @@
-import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import type { CustosEvent } from '../core/events.js';
+import { slackMessage } from './webhook.slack.js';
 
 export interface WebhookTarget {
   name: string;
   url: string;
+  /** `whsec_<base64 key>`, the Standard Webhooks form; config load has checked it. */
   secret?: string | undefined;
   /** `event`: the OCSF envelope as is; `slack`: a Slack-compatible message (incoming webhooks). */
   format?: 'event' | 'slack' | undefined;
 }
 
-// OCSF severity_id names, for people reading a chat channel.
-const severityNames = ['Unknown', 'Informational', 'Low', 'Medium', 'High', 'Critical', 'Fatal'];
-
 /**
- * The event as a Slack-compatible message: `text` for notifications and clients without blocks,
- * and blocks with the message and a context line (severity, topic, time, event id). Mattermost,
- * Rocket.Chat and Teams' Slack-compatible endpoints read the same shape.
+ * The Standard Webhooks headers of one delivery attempt (https://www.standardwebhooks.com):
+ * `webhook-id` is the event id, the same on every retry so receivers can deduplicate;
+ * `webhook-timestamp` is the attempt's time, which receivers bound to refuse replays; and with a
+ * secret, `webhook-signature` is `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, so any
+ * Standard Webhooks library verifies it.
  */
-export function slackMessage(event: CustosEvent): {
-  text: string;
-  blocks: Array<Record<string, unknown>>;
-} {
-  const severity = severityNames[event.severity_id] ?? 'Unknown';
-  const text = `[Custos] ${severity}: ${event.message}`;
-  return {
-    text,
-    blocks: [
-      { type: 'section', text: { type: 'plain_text', text: event.message.slice(0, 2900) } },
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `*${severity}* · \`${event.topic}\` · ${new Date(event.time).toISOString()} · ${event.metadata.uid}`,
-          },
-        ],
-      },
-    ],
+export function standardWebhookHeaders(
+  secret: string | undefined,
+  id: string,
+  body: string,
+  nowMs: number,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(nowMs / 1000)),
   };
-}
-
-/**
- * The signature header value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. Binding
- * the time into the MAC lets receivers reject replays older than they tolerate.
- */
-export function signWebhook(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
+  if (secret) headers['webhook-signature'] = new Webhook(secret).sign(id, new Date(nowMs), body);
+  return headers;
 }
 
 /** POSTs one event to a webhook; resolves on any 2xx and throws otherwise (the outbox retries). */
@@ -59,11 +42,9 @@ export async function deliverWebhook(
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'custos-webhook/1',
-    'x-custos-event-id': event.metadata.uid,
     'x-custos-topic': event.topic,
+    ...standardWebhookHeaders(target.secret, event.metadata.uid, body, options.nowMs),
   };
-  if (target.secret)
-    headers['x-custos-signature'] = signWebhook(target.secret, body, Math.floor(options.nowMs / 1000));
   const response = await fetch(target.url, {
     method: 'POST',
     headers,

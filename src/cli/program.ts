@@ -9,6 +9,7 @@ import { registerMigrate } from './migrate.js';
 import { registerNote } from './note.js';
 import { registerServe } from './serve.js';
 import { registerUser } from './user.js';
+import { registerWebhook } from './webhook.js';
 import { registerWitness } from './witness.js';
 
 /** The `custos` command with every subcommand; output goes through `io`. */
@@ -33,5 +34,6 @@ export function buildProgram(io: Io): Command {
   registerLedgerVerify(registerLedger(program, io), io);
   registerNote(program, io);
   registerWitness(program, io);
+  registerWebhook(program, io);
   return program;
 }

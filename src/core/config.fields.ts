@@ -29,3 +29,20 @@ export const int = (min: number, max: number) =>
     .union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)])
     .pipe(z.number().int().min(min).max(max));
 export const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+// `whsec_` and the standard base64 (padded) of the key, as Standard Webhooks serialises secrets.
+const webhookSecretPattern = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/;
+
+/** True for a Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 key bytes. */
+export function isWebhookSecret(value: string): boolean {
+  const base64 = webhookSecretPattern.exec(value)?.[1];
+  if (base64 === undefined) return false;
+  const bytes = Buffer.from(base64, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+}
+
+/** A webhook signing secret; the message says how to make one and never quotes the value. */
+export const webhookSecret = z.string().refine(isWebhookSecret, {
+  error:
+    'expected whsec_ and the base64 of 24 to 64 random bytes; make one with `custos webhook secret` or `echo whsec_$(openssl rand -base64 32)`',
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { accessConfig } from './config.access.js';
 import { authConfig } from './config.auth.js';
-import { bool, duration, int } from './config.fields.js';
+import { bool, duration, int, webhookSecret } from './config.fields.js';
 import { ledgerConfig } from './config.ledger.js';
 import type { roleNames } from './config.roles.js';
 
@@ -13,11 +13,11 @@ const webhookSchema = z
       .array(z.string().min(1))
       .default(['*'])
       .describe('Event topics to deliver; `*` for all, `access.*` for a prefix.'),
-    secret: z
-      .string()
-      .min(16)
+    secret: webhookSecret
       .optional()
-      .describe('HMAC-SHA256 key; when set, each delivery carries `x-custos-signature`.'),
+      .describe(
+        'Signing secret in the Standard Webhooks form `whsec_<base64 of 24-64 random bytes>` (make one with `custos webhook secret`); when set, each delivery carries `webhook-signature`.',
+      ),
     format: z
       .enum(['event', 'slack'])
       .default('event')

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
@@ -81,6 +82,9 @@ export async function openConfiguredLedger(deps: {
       `ledger.witnessQuorum ${quorum} exceeds the ${witnesses.length} witnesses`,
     );
   }
+  // Tiles and key default to the data folder, which is the owner's alone even when the ledger is
+  // the first to create it (on PostgreSQL the store creates nothing there). The tiles are public.
+  if (!settings.dir || !settings.keyFile) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const opened = await openLocalLedger({
     store: deps.store,
     clock: deps.clock,

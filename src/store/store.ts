@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
@@ -78,7 +78,13 @@ function openSqlite(options: StoreOptions): {
   file: string;
 } {
   const file = options.sqliteFile ?? join(resolve(options.dataDir), 'custos.db');
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // The database holds everything Custos knows, so its folder and file are the owner's alone,
+    // whatever the umask. SQLite would create the file 0644 and gives -wal and -shm the
+    // database file's mode, so creating it 0600 first covers all three. Existing files keep theirs.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const database = new SqliteDatabase(file);
   database.pragma('journal_mode = WAL');
   // FULL makes each commit durable on power loss, which the ledger's acknowledgements rely on.

@@ -1,8 +1,9 @@
-import { createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { deliverWebhook, signWebhook } from '../../src/bus/webhook.js';
+import { deliverWebhook } from '../../src/bus/webhook.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { type CustosEvent, createEvent } from '../../src/core/events.js';
 import { newId } from '../../src/core/ids.js';
@@ -15,7 +16,17 @@ interface Received {
 }
 
 const clock = createManualClock(Date.UTC(2026, 10, 22, 9, 0, 0, 750));
-const secret = 'webhook-secret-of-32-characters!';
+const secret = `whsec_${randomBytes(32).toString('base64')}`;
+
+/** The Standard Webhooks headers of a delivery, as a receiver hands them to Webhook.verify. */
+function headersOf(request: Received): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
 
 function event(): CustosEvent {
   return createEvent({
@@ -68,7 +79,7 @@ describe('deliverWebhook', () => {
 
   const options = { timeoutMs: 5000, nowMs: clock.now() };
 
-  it('POSTs the event as JSON with its id and topic in headers', async () => {
+  it('POSTs the event as JSON with its id in webhook-id and its topic in a header', async () => {
     const sent = event();
     await deliverWebhook({ name: 'siem', url }, sent, options);
 
@@ -77,62 +88,154 @@ describe('deliverWebhook', () => {
     expect(request?.method).toBe('POST');
     expect(request?.url).toBe('/hooks/custos');
     expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers['x-custos-event-id']).toBe(sent.metadata.uid);
+    expect(request?.headers['webhook-id']).toBe(sent.metadata.uid);
+    expect(request?.headers['webhook-timestamp']).toBe(String(Math.floor(clock.now() / 1000)));
     expect(request?.headers['x-custos-topic']).toBe('identity.user.created');
     expect(JSON.parse(request?.body ?? '')).toEqual(sent);
   });
 
-  it('sends a Slack-compatible message, still signed, when the format is slack', async () => {
-    const sent = createEvent({
-      uid: newId('evt', clock),
-      topic: 'access.breakglass.used',
-      classUid: 3005,
-      activityId: 1,
-      severityId: 4,
-      time: clock.now(),
-      message: 'BREAK-GLASS: usr_x opened emergency access to 1 user(s)',
-      payload: { breakGlassId: 'bgl_x' },
-    });
-    await deliverWebhook({ name: 'secops-chat', url, secret, format: 'slack' }, sent, options);
-    const request = received[0] as Received;
-    const body = JSON.parse(request.body);
-    expect(body.text).toBe('[Custos] High: BREAK-GLASS: usr_x opened emergency access to 1 user(s)');
-    expect(body.blocks[0]).toEqual({ type: 'section', text: { type: 'plain_text', text: sent.message } });
-    expect(body.blocks[1].elements[0].text).toContain('`access.breakglass.used`');
-    expect(body.blocks[1].elements[0].text).toContain(sent.metadata.uid);
-    expect(request.headers['x-custos-topic']).toBe('access.breakglass.used');
-    expect(request.headers['x-custos-signature']).toBe(
-      signWebhook(secret, request.body, Math.floor(clock.now() / 1000)),
-    );
-  });
-
   it('sends no signature when the webhook has no secret', async () => {
     await deliverWebhook({ name: 'siem', url }, event(), options);
-    expect(received[0]?.headers['x-custos-signature']).toBeUndefined();
+    expect(received[0]?.headers['webhook-signature']).toBeUndefined();
   });
 
-  it('signs the exact body and time so that the receiver can verify them with the shared secret', async () => {
-    await deliverWebhook({ name: 'siem', url, secret }, event(), options);
+  describe('signed per Standard Webhooks', () => {
+    // Webhook.verify checks the timestamp against the real time, as a receiver would.
+    const now = () => ({ timeoutMs: 5000, nowMs: Date.now() });
+    // What the library throws for a signature that does not match (not for missing headers).
+    const noMatch = new WebhookVerificationError('No matching signature found');
 
-    const request = received[0] as Received;
-    const signature = request.headers['x-custos-signature'] as string;
-    const unixSeconds = Math.floor(clock.now() / 1000);
-    expect(signature).toBe(signWebhook(secret, request.body, unixSeconds));
-    // Verified independently of signWebhook, the way a receiver would.
-    const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature);
-    expect(match?.[1]).toBe(String(unixSeconds));
-    const expected = createHmac('sha256', secret).update(`${match?.[1]}.${request.body}`).digest('hex');
-    expect(match?.[2]).toBe(expected);
+    it('is verified by the standardwebhooks library as a receiver would, returning the event', async () => {
+      const sent = event();
+      await deliverWebhook({ name: 'siem', url, secret }, sent, now());
+      const request = received[0] as Received;
+      expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+      expect(new Webhook(secret).verify(request.body, headersOf(request))).toEqual(sent);
+    });
+
+    it('is refused by the receiver when the body was changed on the way', async () => {
+      await deliverWebhook({ name: 'siem', url, secret }, event(), now());
+      const request = received[0] as Received;
+      const tampered = request.body.replace('user alice created', 'user mallory created');
+      expect(tampered).not.toBe(request.body);
+      expect(() => new Webhook(secret).verify(tampered, headersOf(request))).toThrow(
+        WebhookVerificationError,
+      );
+    });
+
+    it('is refused by the receiver when its timestamp is older than the tolerance (a replay)', async () => {
+      const tenMinutesAgo = Date.now() - 10 * 60_000;
+      await deliverWebhook({ name: 'siem', url, secret }, event(), { timeoutMs: 5000, nowMs: tenMinutesAgo });
+      const request = received[0] as Received;
+      expect(() => new Webhook(secret).verify(request.body, headersOf(request))).toThrow(
+        'Message timestamp too old',
+      );
+    });
+
+    it('is refused by a receiver holding another secret, or when the id was changed', async () => {
+      await deliverWebhook({ name: 'siem', url, secret }, event(), now());
+      const request = received[0] as Received;
+      const otherSecret = `whsec_${randomBytes(32).toString('base64')}`;
+      expect(new Webhook(secret).verify(request.body, headersOf(request))).toBeDefined();
+      expect(() => new Webhook(otherSecret).verify(request.body, headersOf(request))).toThrow(noMatch);
+      const otherId = { ...headersOf(request), 'webhook-id': newId('evt', clock) };
+      expect(() => new Webhook(secret).verify(request.body, otherId)).toThrow(noMatch);
+    });
+
+    it('keeps the event id as webhook-id on every retry, so receivers can deduplicate', async () => {
+      const sent = event();
+      const first = Date.now() - 30_000;
+      await deliverWebhook({ name: 'siem', url, secret }, sent, { timeoutMs: 5000, nowMs: first });
+      await deliverWebhook({ name: 'siem', url, secret }, sent, { timeoutMs: 5000, nowMs: first + 20_000 });
+      const [one, two] = received as [Received, Received];
+      expect(one.headers['webhook-id']).toBe(sent.metadata.uid);
+      expect(two.headers['webhook-id']).toBe(sent.metadata.uid);
+      // Each attempt carries its own time and signature, and both verify.
+      expect(Number(two.headers['webhook-timestamp']) - Number(one.headers['webhook-timestamp'])).toBe(20);
+      expect(two.headers['webhook-signature']).not.toBe(one.headers['webhook-signature']);
+      for (const request of [one, two])
+        expect(new Webhook(secret).verify(request.body, headersOf(request))).toEqual(sent);
+    });
   });
 
-  it('makes a signature that fails to verify with another secret, body or time', async () => {
-    await deliverWebhook({ name: 'siem', url, secret }, event(), options);
-    const request = received[0] as Received;
-    const signature = request.headers['x-custos-signature'];
-    const unixSeconds = Math.floor(clock.now() / 1000);
-    expect(signature).not.toBe(signWebhook('another-secret-of-32-characters!', request.body, unixSeconds));
-    expect(signature).not.toBe(signWebhook(secret, `${request.body} `, unixSeconds));
-    expect(signature).not.toBe(signWebhook(secret, request.body, unixSeconds + 1));
+  describe('in the slack format', () => {
+    function breakGlass(message: string): CustosEvent {
+      return createEvent({
+        uid: newId('evt', clock),
+        topic: 'access.breakglass.used',
+        classUid: 3005,
+        activityId: 1,
+        severityId: 4,
+        time: clock.now(),
+        message,
+        payload: { breakGlassId: 'bgl_x' },
+      });
+    }
+
+    async function deliverToChat(message: string) {
+      await deliverWebhook(
+        { name: 'secops-chat', url, secret, format: 'slack' },
+        breakGlass(message),
+        options,
+      );
+      const request = received[0] as Received;
+      return { request, body: JSON.parse(request.body) };
+    }
+
+    /** What Slack shows for escaped text: its three entities decoded, and nothing else. */
+    const shown = (text: string) =>
+      text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&').replaceAll('\u200b', '');
+
+    it('sends a Slack-compatible message, still signed, with the severity and topic', async () => {
+      const message = 'BREAK-GLASS: usr_x opened emergency access to 1 user(s)';
+      const { request, body } = await deliverToChat(message);
+      expect(body.text).toBe(`[Custos] High: ${message}`);
+      expect(body.blocks[0]).toEqual({
+        type: 'section',
+        text: { type: 'plain_text', text: message, emoji: false },
+      });
+      expect(body.blocks[1].elements[0].text).toContain('`access.breakglass.used`');
+      expect(body.blocks[1].elements[0].text).toContain(request.headers['webhook-id']);
+      expect(request.headers['x-custos-topic']).toBe('access.breakglass.used');
+      expect(request.headers['webhook-signature']).toMatch(/^v1,/);
+    });
+
+    const hostile = [
+      '<!channel> <https://evil.example|click here> *urgent*',
+      '<!here> <!everyone> <!subteam^S0123ABC> <@U0123ABC> <#C0123ABC>',
+      'already escaped &lt;!channel&gt; &amp; more',
+      '<javascript:alert(1)|open> `code` ~strike~ _italic_ > quoted',
+      '@channel @here please look, cc @alice',
+      '<https://evil.example>',
+    ];
+
+    it.each(hostile)('keeps a typed reason from pinging, linking or formatting: %s', async (reason) => {
+      const { body } = await deliverToChat(`BREAK-GLASS: usr_x opened emergency access: ${reason}`);
+      // Slack reads mentions and links only between < and >; none are left in formatted fields.
+      expect(body.text).not.toMatch(/[<>]/);
+      expect(body.text).not.toMatch(/&(?!amp;|lt;|gt;)/);
+      expect(body.text).not.toMatch(/@(?!\u200b)\w/);
+      // Formatting is off for the text, and links are not previewed.
+      expect(body).toMatchObject({ mrkdwn: false, unfurl_links: false, unfurl_media: false });
+      // The reason is still shown as typed.
+      expect(shown(body.text)).toBe(`[Custos] High: BREAK-GLASS: usr_x opened emergency access: ${reason}`);
+      // Plain text is never parsed by Slack: the reason goes there unchanged.
+      expect(body.blocks[0].text).toEqual({
+        type: 'plain_text',
+        text: `BREAK-GLASS: usr_x opened emergency access: ${reason}`,
+        emoji: false,
+      });
+      for (const element of body.blocks[1].elements) {
+        expect(element.text).not.toMatch(/[<>]/);
+        expect(element.verbatim).toBe(true);
+      }
+    });
+
+    it('cuts an over-long message before escaping, so no entity is split', async () => {
+      const { body } = await deliverToChat(`${'x'.repeat(2898)}<!channel>`);
+      expect(body.text.endsWith('xx&lt;!')).toBe(true);
+      expect(body.blocks[0].text.text).toHaveLength(2900);
+    });
   });
 
   it.each([200, 201, 202, 204])('resolves when the receiver answers %i', async (status) => {

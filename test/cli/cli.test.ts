@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/program.js';
@@ -62,6 +64,8 @@ describe('custos command line', () => {
         'config',
         'print',
         'keys',
+        'webhook',
+        'secret',
       ]),
     );
     for (const command of commands) {
@@ -163,6 +167,7 @@ describe('custos command line', () => {
   });
 
   it('prints the effective config with secrets masked and names a bad key', async () => {
+    const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
     const file = join(dataDir, 'custos.yaml');
     writeFileSync(
       file,
@@ -174,7 +179,7 @@ describe('custos command line', () => {
         'webhooks:',
         '  - name: soc',
         '    url: https://hooks.example.test/in',
-        '    secret: webhook-signing-secret-value',
+        `    secret: ${webhookSecret}`,
       ].join('\n'),
     );
     process.env.CUSTOS_SERVER_HOST = '0.0.0.0';
@@ -183,13 +188,35 @@ describe('custos command line', () => {
     expect(text).toContain('port: 8088');
     expect(text).toContain('host: 0.0.0.0');
     expect(text).not.toContain('hunter2-secret');
-    expect(text).not.toContain('webhook-signing-secret-value');
+    expect(text).not.toContain(webhookSecret.slice('whsec_'.length));
     expect(text).toMatch(
       /# sources, lowest precedence first: defaults; file .*custos\.yaml; environment .*CUSTOS_SERVER_HOST/,
     );
 
     process.env.CUSTOS_SERVER_PORT = 'eighty';
     await expect(run(['--config', file, 'config', 'print'])).rejects.toThrow(/server\.port/);
+  });
+
+  it('webhook secret prints a new Standard Webhooks secret that config and receivers accept', async () => {
+    const first = (await run(['webhook', 'secret'])).out[0] as string;
+    const second = JSON.parse((await run(['--json', 'webhook', 'secret'])).out[0] as string).secret as string;
+    expect(first).not.toBe(second);
+    for (const secret of [first, second]) {
+      expect(Buffer.from(secret.replace(/^whsec_/, ''), 'base64')).toHaveLength(32);
+      const file = join(dataDir, 'custos.yaml');
+      writeFileSync(
+        file,
+        [
+          'webhooks:',
+          '  - name: soc',
+          '    url: https://hooks.example.test/in',
+          `    secret: ${secret}`,
+        ].join('\n'),
+      );
+      await expect(run(['--config', file, 'config', 'print'])).resolves.toBeDefined();
+      const signature = new Webhook(secret).sign('evt_1', new Date(), '{}');
+      expect(signature).toMatch(/^v1,/);
+    }
   });
 
   it('lists every setting with its environment variable', async () => {

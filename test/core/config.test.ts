@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,11 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of `bytes` random bytes. */
+function webhookSecretOf(bytes: number): string {
+  return `whsec_${randomBytes(bytes).toString('base64')}`;
+}
 
 /** Writes a YAML config file into this test's folder and returns its path. */
 function yamlFile(text: string): string {
@@ -89,7 +95,7 @@ describe('loadConfig', () => {
         '  sessionTtl: 30m',
       ].join('\n'),
     );
-    const webhooks = [{ name: 'siem', url: 'https://siem.example/hook', secret: 'a'.repeat(32) }];
+    const webhooks = [{ name: 'siem', url: 'https://siem.example/hook', secret: webhookSecretOf(32) }];
     const { config, sources } = loadConfig({
       file,
       env: {
@@ -188,13 +194,31 @@ describe('loadConfig', () => {
     expect(errorText(error)).not.toContain('oidc-client-secret-4f9a1c');
   });
 
-  it('never puts a webhook secret that is too short into the error text', () => {
-    const secret = 'short-s3cret';
+  it.each([24, 32, 64])('accepts a Standard Webhooks secret of %i bytes', (bytes) => {
+    const secret = webhookSecretOf(bytes);
+    const { config } = loadConfig({
+      env: { CUSTOS_WEBHOOKS: JSON.stringify([{ name: 'siem', url: 'https://siem.example', secret }]) },
+    });
+    expect(config.webhooks[0]?.secret).toBe(secret);
+  });
+
+  const key = randomBytes(32);
+  it.each([
+    ['a plain password, without the whsec_ prefix', 'correct-horse-battery-staple-0123456789'],
+    ['the base64 key without its prefix', key.toString('base64')],
+    ['a key that is not base64', `whsec_${'Zm9v!bar'.repeat(6)}`],
+    ['a base64url key', `whsec_${key.toString('base64url')}`],
+    ['a key without its base64 padding', `whsec_${randomBytes(31).toString('base64').replace(/=+$/, '')}`],
+    ['a key with a line break pasted in', `whsec_${key.toString('base64')}\n`],
+    ['a key of 16 bytes, below the 24 the standard asks', webhookSecretOf(16)],
+    ['a key of 65 bytes, above the 64 the standard allows', webhookSecretOf(65)],
+  ])('refuses %s at load, naming the key and how to make one, never quoting it', (_what, secret) => {
     const error = loadError({
       env: { CUSTOS_WEBHOOKS: JSON.stringify([{ name: 'siem', url: 'https://siem.example', secret }]) },
     });
     expect(error.message).toContain('webhooks.0.secret');
-    expect(errorText(error)).not.toContain(secret);
+    expect(error.message).toContain('custos webhook secret');
+    expect(errorText(error)).not.toContain(secret.replace(/^whsec_/, '').trim());
   });
 
   it('never quotes a secret from a YAML file that does not parse', () => {
@@ -239,15 +263,14 @@ describe('loadConfig', () => {
 });
 
 describe('maskSecrets', () => {
-  const secrets = ['db-pass-1', 'redis-pass-2', 'hook-secret-0123456789', 'oidc-secret-3', 'url-pass-4'];
+  const hookSecret = webhookSecretOf(32);
+  const secrets = ['db-pass-1', 'redis-pass-2', hookSecret, 'oidc-secret-3', 'url-pass-4'];
   const config = loadConfig({
     env: {},
     overrides: {
       'database.url': 'postgres://custos:db-pass-1@db.internal:5432/custos',
       'redis.url': 'rediss://:redis-pass-2@cache.internal:6380/0',
-      webhooks: [
-        { name: 'siem', url: 'https://hook:url-pass-4@siem.example/in', secret: 'hook-secret-0123456789' },
-      ],
+      webhooks: [{ name: 'siem', url: 'https://hook:url-pass-4@siem.example/in', secret: hookSecret }],
       'auth.oidc': {
         issuer: 'https://idp.example',
         clientId: 'custos',
