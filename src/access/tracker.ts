@@ -62,10 +62,10 @@ export function createTrackerConnector(deps: {
         signal: AbortSignal.timeout(settings.timeout),
       });
     } catch (error) {
-      throw new CustosError(
-        'tickets.unavailable',
-        `the ticket tracker could not be reached: ${(error as Error).message}`,
-      );
+      // fetch's own words (and its cause's) stay on `cause`, for the log; never for the caller.
+      throw new CustosError('tickets.unavailable', 'the ticket tracker could not be reached', undefined, {
+        cause: error,
+      });
     }
     if (response.status === 404) {
       await response.arrayBuffer().catch(() => undefined);

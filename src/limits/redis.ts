@@ -47,8 +47,9 @@ interface GcraCommand {
 }
 
 function unavailable(error: unknown): CustosError {
-  return new CustosError('store.unavailable', 'the Redis limiter does not answer', {
-    reason: error instanceof Error ? error.message : String(error),
+  // Redis's own words stay on `cause`, for the log; never for the caller.
+  return new CustosError('store.unavailable', 'the Redis limiter does not answer', undefined, {
+    cause: error,
   });
 }
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
-import { isCustosError } from '../../src/core/errors.js';
+import { type CustosError, isCustosError } from '../../src/core/errors.js';
 import {
   createMemoryLimiter,
   createRedisLimiter,
@@ -264,6 +264,9 @@ describe('redis limiter', () => {
     try {
       const error = await limiter.consume('user:1', fivePerMinute).catch((e: unknown) => e);
       expect(isCustosError(error, 'store.unavailable')).toBe(true);
+      // What a client would be sent: our code and sentence, none of Redis's connection error.
+      const { message, details } = error as CustosError;
+      expect(JSON.stringify({ message, details })).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect/i);
     } finally {
       await limiter.close();
     }

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { type Custos, createCustos } from '../../src/app.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
-import { createLogger } from '../../src/core/logger.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 import type { Role } from '../../src/identity/roles.js';
 import { type Backend, postgresUrl, uniqueName } from './services.js';
 
@@ -17,11 +17,13 @@ export interface TestCustos {
 
 /**
  * A whole Custos on a fresh store (its own SQLite folder or PostgreSQL schema), with a manual
- * clock and silent logs. `overrides` are config paths, as on the command line.
+ * clock and silent logs (unless a logger is given). `overrides` are config paths, as on the
+ * command line.
  */
 export async function createTestCustos(
   backend: Backend,
   overrides: Record<string, unknown> = {},
+  options: { logger?: Logger } = {},
 ): Promise<TestCustos> {
   const dataDir = mkdtempSync(join(tmpdir(), 'custos-app-'));
   const schema = uniqueName('t');
@@ -39,7 +41,7 @@ export async function createTestCustos(
   const clock = createManualClock(Date.UTC(2026, 10, 22, 9, 0, 0));
   const custos = await createCustos(config, {
     clock,
-    logger: createLogger({ level: 'silent', pretty: false }),
+    logger: options.logger ?? createLogger({ level: 'silent', pretty: false }),
   });
   return {
     custos,
