@@ -146,7 +146,7 @@ describe.each(backends)('checkpoint publication on %s', (backend) => {
       },
       { component: 'ledger.tiles', code: 'ledger.tiles_unavailable' },
     );
-  });
+  }, 60_000);
 
   it('reports not ready, then stops permitting, while the witness quorum cannot be met, and recovers once it can', async () => {
     dir = mkdtempSync(join(tmpdir(), 'custos-publication-'));
@@ -186,7 +186,7 @@ describe.each(backends)('checkpoint publication on %s', (backend) => {
       },
       { component: 'ledger.witnesses', code: 'witness.quorum_failed' },
     );
-  });
+  }, 60_000);
 });
 
 describe('publication bounds', () => {
