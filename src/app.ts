@@ -95,6 +95,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     dataDir: config.dataDir,
     schema: config.database.schema,
     poolSize: config.database.poolSize,
+    clock,
   });
   // Closed in reverse order of opening: stop taking requests, finish deliveries, close backends.
   const closers: Array<() => Promise<void>> = [() => store.close()];
@@ -169,6 +170,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
 
     const api = await buildApi({
       logger,
+      clock,
       store,
       ledger,
       identity: identity.services,

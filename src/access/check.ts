@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Reason } from '../core/decision.js';
 import { CustosError, isCustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger, PublicationStatus } from '../ledger/ledger.js';
 import type { Catalog } from './catalog.js';
 import type { Employees } from './employees.js';
 import type { Grant, Grants, Operation } from './grants.js';
@@ -82,6 +82,16 @@ export interface PreparedCheck {
   operation: Operation;
 }
 
+/** Why nothing is permitted while no checkpoint is being published; undefined while one is. */
+function staleReason(publication: PublicationStatus): Reason | undefined {
+  if (!publication.stale) return undefined;
+  const since = new Date(publication.waitingSince ?? 0).toISOString();
+  return {
+    code: 'ledger.publication_stale',
+    message: `Ledger checkpoints have not been published since ${since}; nothing is permitted until they are.`,
+  };
+}
+
 export type AccessCheck = ReturnType<typeof createAccessCheck>;
 
 /**
@@ -96,7 +106,7 @@ export function createAccessCheck(deps: {
   people: Pick<People, 'isActive'>;
   subjectIds: SubjectIds;
   catalog: Catalog;
-  ledger: Pick<Ledger, 'append'>;
+  ledger: Pick<Ledger, 'append' | 'publication'>;
   clock: Clock;
   /** How permitted accesses are disclosed to their subject (see transparency.ts). */
   disclosure: { pseudonymSecret: string; legalHoldDelayMs: number };
@@ -185,10 +195,17 @@ export function createAccessCheck(deps: {
       if (isCustosError(error)) throw error;
       throw new CustosError('store.unavailable', 'grants cannot be read; nothing is permitted');
     }
-    const { grant, permitted } = bestGrant(active, fields, input.operation);
+    // A permit must soon be in a published checkpoint: while none has been published for longer
+    // than allowed, no grant counts. The deny is still logged.
+    const stale = staleReason(ledger.publication());
+    const { grant, permitted } = bestGrant(stale ? [] : active, fields, input.operation);
     const masked = fields.filter((f) => !permitted.includes(f));
     const decision = permitted.length > 0 ? 'permit' : 'deny';
-    const reasons = refusal ? [refusal] : reasonsFor(active, grant, masked, input.operation);
+    const reasons = stale
+      ? [stale]
+      : refusal
+        ? [refusal]
+        : reasonsFor(active, grant, masked, input.operation);
     const checkId = newId('chk', clock);
     const at = clock.now();
     // A permit is logged twice: the full check for auditors, and what its subject may see.

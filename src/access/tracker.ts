@@ -62,12 +62,10 @@ export function createTrackerConnector(deps: {
         signal: AbortSignal.timeout(settings.timeout),
       });
     } catch (error) {
-      // The reason (DNS, refused, timeout) is for the operator's log, not for the caller.
-      logger.warn(
-        { err: error, tracker: settings.name, ticketId: id },
-        'the ticket tracker could not be reached',
-      );
-      throw new CustosError('tickets.unavailable', 'the ticket tracker could not be reached');
+      // fetch's own words (and its cause's) stay on `cause`, for the log; never for the caller.
+      throw new CustosError('tickets.unavailable', 'the ticket tracker could not be reached', undefined, {
+        cause: error,
+      });
     }
     if (response.status === 404) {
       await response.arrayBuffer().catch(() => undefined);

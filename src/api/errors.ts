@@ -47,10 +47,19 @@ function toCustosError(error: FastifyError): CustosError | undefined {
   return undefined;
 }
 
-/** One handler for every error: CustosErrors by their code, anything else a logged 500. */
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * One handler for every error: CustosErrors by their code, a store outage (a full disk, a lost
+ * database) by the code `outage` gives it, anything else a logged 500. The underlying error goes
+ * to the log with the request id; clients get our codes and sentences only.
+ */
+export function registerErrorHandling(
+  app: FastifyInstance,
+  deps: { outage: (error: unknown) => CustosError | undefined },
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = isResponseSerializationError(error) ? undefined : toCustosError(error);
+    const known = isResponseSerializationError(error)
+      ? undefined
+      : (toCustosError(error) ?? deps.outage(error));
     if (known) {
       if (known.code === 'auth.throttled' && typeof known.details?.retryAfterSeconds === 'number') {
         void reply.header('retry-after', String(known.details.retryAfterSeconds));

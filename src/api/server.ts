@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import helmet from 'helmet';
 import type { AccessServices } from '../access/domain.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityServices } from '../identity/domain.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -18,6 +19,7 @@ import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { createReadiness } from './readiness.js';
 import { apiKeysRoutes } from './routes/apikeys.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { breakGlassRoutes } from './routes/breakglass.routes.js';
@@ -45,7 +47,8 @@ export interface ApiSettings {
 
 export interface ApiDeps {
   logger: Logger;
-  store: Pick<Store, 'ping'>;
+  clock: Clock;
+  store: Pick<Store, 'ping' | 'outage' | 'fullSince'>;
   ledger: Ledger;
   identity: IdentityServices;
   access: AccessServices;
@@ -79,7 +82,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  registerErrorHandling(app, { outage: (error) => deps.store.outage(error) });
   // JSON only: a cross-site form can send text/plain without a preflight, JSON it cannot.
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
@@ -141,7 +144,10 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   app.get('/openapi.json', { config: { access: docsAccess }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
-  systemRoutes(app, { store: deps.store, metrics });
+  systemRoutes(app, {
+    readiness: createReadiness({ store: deps.store, ledger: deps.ledger, clock: deps.clock }),
+    metrics,
+  });
   authRoutes(app, {
     login: identity.login,
     sessions: identity.sessions,

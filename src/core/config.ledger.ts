@@ -45,6 +45,16 @@ export const ledgerConfig = z
       .default([])
       .describe('Witnesses that must cosign each checkpoint before it is published.'),
     witnessQuorum: int(0, 32).optional().describe('Cosignatures required; default all configured witnesses.'),
+    unreadyAfter: duration('1m').describe(
+      'How long checkpoint publication may keep failing (ledger folder unwritable, witness quorum not met) ' +
+        'before /readyz answers 503; a full disk is reported at once. One minute rides out a witness restart ' +
+        '(a request times out after 10 s, retries back off to 5 s) yet alerts within a minute.',
+    ),
+    staleAfter: duration('5m').describe(
+      'How long an entry may wait for a published checkpoint before access checks stop permitting ' +
+        '(reason ledger.publication_stale); must exceed maxDelay. Accesses permitted meanwhile are in no ' +
+        'published, witnessed checkpoint: five minutes bounds that window but rides out a short outage.',
+    ),
   })
   .strict()
   .prefault({});

@@ -51,6 +51,7 @@ export const errorCodes = {
     status: 503,
     message: 'The rate limiter cannot be reached, so the attempt was refused; try again later.',
   },
+  'storage.full': { status: 503, message: 'The disk holding Custos data is full; the change was not saved.' },
   'tickets.unavailable': {
     status: 503,
     message: 'The ticket tracker could not be read; nothing was granted.',
@@ -67,6 +68,14 @@ export const errorCodes = {
   'ledger.invalid_entry': { status: 400, message: 'The ledger entry is not one Custos writes.' },
   'ledger.unavailable': { status: 503, message: 'The ledger cannot be written; nothing was recorded.' },
   'ledger.corrupt': { status: 500, message: 'The stored ledger does not match its checkpoint.' },
+  'ledger.tiles_unavailable': {
+    status: 503,
+    message: 'The ledger folder cannot be written; checkpoints are not being published.',
+  },
+  'ledger.publication_stale': {
+    status: 503,
+    message: 'Ledger entries have waited for a published checkpoint for longer than allowed.',
+  },
   'witness.bad_request': { status: 400, message: 'The add-checkpoint request is malformed.' },
   'witness.unknown_log': { status: 404, message: 'The witness does not know the checkpoint origin.' },
   'witness.untrusted_checkpoint': {
@@ -98,8 +107,9 @@ export class CustosError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message?: string, details?: ErrorDetails) {
-    super(message ?? errorCodes[code].message);
+  /** `options.cause` keeps the underlying error for the log; it is never sent to a client. */
+  constructor(code: ErrorCode, message?: string, details?: ErrorDetails, options?: { cause?: unknown }) {
+    super(message ?? errorCodes[code].message, options);
     this.name = 'CustosError';
     this.code = code;
     this.details = details;

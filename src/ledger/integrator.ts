@@ -9,6 +9,7 @@ import type { NodeReader } from './merkle.js';
 import { CompactRange } from './merkle.range.js';
 import { signNote } from './note.js';
 import type { SignerKey, VerifierKey } from './note.key.js';
+import { createPublicationTracker, type PublicationComponent } from './publication.js';
 import type { SequencedEntry } from './sequencer.js';
 import type { TileCache } from './tilecache.js';
 import {
@@ -74,9 +75,13 @@ export function createIntegrator(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let failures = 0;
-  // Set when a step failed midway: the in-memory edge may be half-advanced, so the next step
-  // must rebuild it from what was published before it integrates anything.
+  // After a failed step the in-memory edge may be half-advanced: the next step reloads it from
+  // what was published before integrating anything.
   let edgeStale = false;
+  // Where a step is, so that a failure names the part that failed: the store, the ledger
+  // folder or the witnesses.
+  let phase: PublicationComponent = 'store';
+  const publication = createPublicationTracker(deps.clock);
   let stopped = false;
   let closing = false;
   const waiters: { size: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -149,6 +154,7 @@ export function createIntegrator(deps: {
 
   /** Integrates `entries` (which start at the current size) and publishes their checkpoint. */
   async function integrate(entries: SequencedEntry[]): Promise<void> {
+    phase = 'ledger.tiles';
     const oldSize = edge.range.size;
     const touched = new Set<number>();
     // Files are written concurrently, a bounded number at a time: one await per file would give
@@ -207,10 +213,15 @@ export function createIntegrator(deps: {
     await blobs.sync();
     const body = formatCheckpoint({ origin: options.origin, size, root: edge.range.root() });
     let note = signNote(body, [options.signer]);
-    if (options.cosign) note = await options.cosign(note, oldSize, size, tiles.reader(size));
+    if (options.cosign) {
+      phase = 'ledger.witnesses';
+      note = await options.cosign(note, oldSize, size, tiles.reader(size));
+      phase = 'ledger.tiles';
+    }
     await blobs.publish(checkpointPath, Buffer.from(note));
     edge.checkpoint = note;
     edge.publishedSize = size;
+    publication.published(size);
   }
 
   async function nextEntries(): Promise<SequencedEntry[]> {
@@ -218,6 +229,7 @@ export function createIntegrator(deps: {
     const want = Math.min(sequencedSize - size, options.maxBatch);
     if (pending.length && (pending[0] as SequencedEntry).index === size) return pending.slice(0, want);
     // Not in memory (a restart, or entries sequenced before we were handed them): read the store.
+    phase = 'store';
     const entries = await deps.loadEntries(size, size + want);
     return entries.map((entry, i) => ({ index: size + i, entry, leafHash: hashLeaf(entry) }));
   }
@@ -235,6 +247,7 @@ export function createIntegrator(deps: {
 
   async function step(): Promise<void> {
     if (edgeStale) {
+      phase = 'ledger.tiles';
       edge = await loadEdge();
       edgeStale = false;
     }
@@ -263,8 +276,9 @@ export function createIntegrator(deps: {
           })
           .catch((error: unknown) => {
             failures++;
+            publication.failed(phase, error);
             logger.error(
-              { err: error, failures },
+              { err: error, failures, component: phase },
               'ledger integration failed; will retry from the last checkpoint',
             );
             // Reloaded by the next step, whose failure to reload is logged and retried like this one;
@@ -311,6 +325,10 @@ export function createIntegrator(deps: {
         await blobs.publish(checkpointPath, Buffer.from(note));
         edge.checkpoint = note;
       }
+      publication.published(edge.publishedSize);
+      // Entries the store holds beyond the checkpoint wait from now: when they were sequenced
+      // before the restart is not known here.
+      publication.sequenced(sequenced);
       sequencedSize = sequenced;
       if (edge.range.size > sequenced) {
         throw new CustosError(
@@ -331,6 +349,7 @@ export function createIntegrator(deps: {
         pending.push(...entries);
       else pending = [];
       sequencedSize = Math.max(sequencedSize, last.index + 1);
+      publication.sequenced(sequencedSize);
       // Integrate at once when a full batch waits or someone waits for a checkpoint; otherwise let
       // entries gather for up to maxDelay. Each step costs a handful of fsyncs (tiles, bundle,
       // checkpoint) on the disk the sequencer's commits also wait for, so fewer, larger steps keep
@@ -369,6 +388,13 @@ export function createIntegrator(deps: {
     /** The latest published signed checkpoint (empty before the first). */
     get checkpoint(): string {
       return edge.checkpoint;
+    },
+    /**
+     * When the oldest entry not yet in a published checkpoint was sequenced, and what keeps
+     * checkpoints from being published: in memory, no I/O.
+     */
+    publication() {
+      return { waitingSince: publication.waitingSince(), failure: publication.failure() };
     },
     /** Integrates what is sequenced, then stops. */
     async close(): Promise<void> {

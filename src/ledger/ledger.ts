@@ -9,6 +9,7 @@ import { batchEntry, type LedgerRecord, recordEntry } from './entry.js';
 import { createIntegrator, type IntegratorOptions } from './integrator.js';
 import { hashLeaf, inclusionProof, isValidInclusion, type NodeReader, rootFromLeafHashes } from './merkle.js';
 import type { SignerKey, VerifierKey } from './note.key.js';
+import type { PublicationFailure } from './publication.js';
 import type { RecordProof } from './recordproof.js';
 import { type AppendOptions, createSequencer, type Sequenced, type SequencerOptions } from './sequencer.js';
 import { createTileCache } from './tilecache.js';
@@ -21,7 +22,26 @@ export interface LedgerOptions extends SequencerOptions {
   maxDelayMs: number;
   maxBatch: number;
   tileCacheSize: number;
+  /** How long publication may fail before it is reported (at once for a full disk). */
+  unreadyAfterMs: number;
+  /** How long an entry may wait for a published checkpoint before publication is stale. */
+  staleAfterMs: number;
   cosign?: IntegratorOptions['cosign'];
+}
+
+/** Whether checkpoints are being published, read from memory (cheap enough for every check). */
+export interface PublicationStatus {
+  /**
+   * An entry has waited for a published checkpoint longer than `staleAfterMs`: what is logged
+   * now is in no published checkpoint, so nothing that relies on the ledger should proceed.
+   */
+  stale: boolean;
+  /** When the oldest entry not covered by a published checkpoint was sequenced (clock time). */
+  waitingSince: number | undefined;
+  /** What keeps checkpoints from being published, from the first failed attempt in a row. */
+  failure: PublicationFailure | undefined;
+  /** The failure has outlasted `unreadyAfterMs`, or is a full disk: the node is not ready. */
+  unready: boolean;
 }
 
 /** A NodeReader over a small in-memory list of leaf hashes (a batch's records). */
@@ -124,6 +144,21 @@ export function createLedger(deps: {
     /** The latest published signed checkpoint. */
     checkpoint(): string {
       return integrator.checkpoint;
+    },
+
+    /** Whether checkpoints are being published; synchronous and free of I/O. */
+    publication(): PublicationStatus {
+      const { waitingSince, failure } = integrator.publication();
+      const now = clock.now();
+      return {
+        stale: waitingSince !== undefined && now - waitingSince > options.staleAfterMs,
+        waitingSince,
+        failure,
+        // A full disk does not clear in a few retries: it is reported at once.
+        unready:
+          failure !== undefined &&
+          (failure.code === 'storage.full' || now - failure.since > options.unreadyAfterMs),
+      };
     },
 
     /** A proof that the record was logged, against the latest checkpoint. */

@@ -15,7 +15,7 @@ import { addCosignatures, cosignWithQuorum, createWitnessClient } from './witnes
 /** The tuning knobs of a ledger, with the defaults of the `ledger.*` settings. */
 export type LedgerTuning = Pick<
   LedgerOptions,
-  'maxDelayMs' | 'maxBatch' | 'maxGroup' | 'maxPending' | 'tileCacheSize'
+  'maxDelayMs' | 'maxBatch' | 'maxGroup' | 'maxPending' | 'tileCacheSize' | 'unreadyAfterMs' | 'staleAfterMs'
 >;
 
 export const defaultLedgerTuning: LedgerTuning = {
@@ -24,6 +24,8 @@ export const defaultLedgerTuning: LedgerTuning = {
   maxGroup: 8192,
   maxPending: 200_000,
   tileCacheSize: 4096,
+  unreadyAfterMs: 60_000,
+  staleAfterMs: 300_000,
 };
 
 /**
@@ -75,6 +77,14 @@ export async function openConfiguredLedger(deps: {
   const witnesses = settings.witnesses.map((w) =>
     createWitnessClient({ url: w.url, vkey: parseVerifierKey(w.vkey) }),
   );
+  if (settings.staleAfter <= settings.maxDelay) {
+    // Entries wait up to maxDelay for their checkpoint by design: a shorter bound would stop
+    // access checks on a healthy log.
+    throw new CustosError(
+      'config.invalid',
+      `ledger.staleAfter (${settings.staleAfter} ms) must be longer than ledger.maxDelay (${settings.maxDelay} ms)`,
+    );
+  }
   const quorum = settings.witnessQuorum ?? witnesses.length;
   if (quorum > witnesses.length) {
     throw new CustosError(
@@ -98,6 +108,8 @@ export async function openConfiguredLedger(deps: {
       maxGroup: settings.maxGroup,
       maxPending: settings.maxPending,
       tileCacheSize: settings.tileCacheSize,
+      unreadyAfterMs: settings.unreadyAfter,
+      staleAfterMs: settings.staleAfter,
     },
     ...(witnesses.length
       ? {

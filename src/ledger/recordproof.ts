@@ -27,7 +27,7 @@ export interface RecordProof {
 function decodeHashes(what: string, hashes: readonly string[]): Uint8Array[] {
   return hashes.map((text, i) => {
     const hash = fromBase64(text);
-    if (!hash || hash.length !== 32)
+    if (hash?.length !== 32)
       throw new CustosError('ledger.invalid_proof', `${what} hash ${i} is not 32 bytes of base64`);
     return hash;
   });

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { CustosError } from '../core/errors.js';
+import { CustosError, isCustosError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BulkInsert, Store } from '../store/store.js';
 import { batchEntry, type LedgerRecord, type SealedRecord, sealRecords } from './entry.js';
@@ -192,7 +192,11 @@ export function createSequencer(deps: {
         { err: error, records: group.length },
         'ledger sequencing failed; nothing was recorded',
       );
-      const failure = new CustosError('ledger.unavailable', undefined, { reason: (error as Error).message });
+      // A full disk keeps its own code, so callers and operators see why; anything else is the
+      // ledger being unavailable. The driver's text goes to the log above, never to a caller.
+      const failure = isCustosError(error, 'storage.full')
+        ? error
+        : new CustosError('ledger.unavailable', undefined, undefined, { cause: error });
       for (const waiting of group) waiting.reject(failure);
       return;
     }

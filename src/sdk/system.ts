@@ -5,7 +5,12 @@ import type { HealthStatus, ReadyStatus } from './types.js';
 export interface SystemMethods {
   /** Liveness: resolves when the process answers. */
   health(options?: CallOptions): Promise<HealthStatus>;
-  /** Readiness: resolves when the store answers; `store.unavailable` (503) otherwise. */
+  /**
+   * Readiness: resolves when the store answers and has room and ledger checkpoints are being
+   * published; otherwise a 503 whose code is the first failing part's (`store.unavailable`,
+   * `storage.full`, `ledger.tiles_unavailable`, `witness.quorum_failed`,
+   * `ledger.publication_stale`), with every part in `details.failing`.
+   */
   ready(options?: CallOptions): Promise<ReadyStatus>;
   /** Prometheus metrics in the text exposition format; needs `metrics.read`. */
   metrics(options?: CallOptions): Promise<string>;

@@ -3,8 +3,10 @@ import { dirname, join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { type Clock, systemClock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { SchemaPostgresDialect } from './introspection.js';
+import { createOutageWatch } from './outage.js';
 import type { Database } from './schema.js';
 import { createSqliteWriter, type SqliteWriter } from './sqlite-writer.js';
 
@@ -20,8 +22,19 @@ export interface Store {
   readonly db: Kysely<Database>;
   /** Runs `work` in one transaction; only database work belongs inside (no network calls). */
   transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
-  /** Throws `store.unavailable` when the database does not answer. */
+  /** Throws `store.unavailable` when the database does not answer (the driver's error as `cause`). */
   ping(): Promise<void>;
+  /**
+   * Our error for a driver error that means the store is out of service: `storage.full` for a
+   * full disk (which is then reported by `fullSince`), `store.unavailable` when the database
+   * cannot be reached. Undefined for any other error. The driver's text stays on `cause`.
+   */
+  outage(error: unknown): CustosError | undefined;
+  /**
+   * Since when writes fail for a full disk (clock time); undefined once none has failed for it
+   * in the last 30 seconds.
+   */
+  fullSince(): number | undefined;
   /**
    * Inserts many rows into several tables in one transaction, faster than the query builder:
    * prepared statements on SQLite, multi-row inserts on PostgreSQL. For append-heavy paths.
@@ -61,6 +74,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** SQLite only: a file path or `:memory:`, instead of the file in dataDir. */
   sqliteFile?: string;
+  /** Times the store's full-disk reports; the system clock by default. */
+  clock?: Clock;
 }
 
 // PostgreSQL returns int8 as text to avoid precision loss; our int8 columns hold millisecond
@@ -118,7 +133,10 @@ function cachingPrepare(database: SqliteDatabase.Database) {
       // second connection, and a deferred transaction that reads and then writes after that
       // connection committed fails with SQLITE_BUSY_SNAPSHOT instead of waiting: take the write
       // lock up front, so the busy timeout applies.
-      const sql = text === 'begin' ? 'begin immediate' : text;
+      let sql = text === 'begin' ? 'begin immediate' : text;
+      // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL among them); Kysely's
+      // rollback would then fail with "no transaction is active" and hide the error that matters.
+      if (text === 'rollback' && !database.inTransaction) sql = 'select 0 where 0';
       let statement = statements.get(sql);
       if (statement) {
         // Refresh its place: the map's order is the eviction order.
@@ -194,6 +212,12 @@ function openPostgres(options: StoreOptions & { databaseUrl: string }): Kysely<D
     options: `-c search_path=${schema}`,
     types: pgTypes,
   });
+  // A connection that breaks (the server restarted, the network dropped) emits 'error': on the
+  // pool while idle, on the client while a query holds it. The query in flight fails on its own
+  // (store.unavailable) and the pool discards the connection; without these listeners the event
+  // would throw instead and take the whole process down.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new SchemaPostgresDialect({ pool }, schema) });
 }
 
@@ -203,12 +227,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let insertMany: Store['insertMany'];
   let writer: SqliteWriter | undefined;
+  let folder: string | undefined;
   if (dialect === 'postgres') {
     db = openPostgres(options as StoreOptions & { databaseUrl: string });
     insertMany = pgInsertMany(db);
   } else {
     const sqlite = openSqlite(options);
     db = sqlite.db;
+    if (sqlite.file !== ':memory:') folder = dirname(sqlite.file);
     // A file store sends large batches to a writer thread; an in-memory one has one connection.
     const inThread = sqliteInsertMany(db, sqlite.database);
     if (sqlite.file === ':memory:') insertMany = inThread;
@@ -220,27 +246,46 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       insertMany = (inserts, insertOptions) => threaded.insertMany(inserts, insertOptions);
     }
   }
+  const watch = createOutageWatch({
+    clock: options.clock ?? systemClock,
+    ...(folder ? { folder } : {}),
+  });
+  /** Writes fail with our error when the store is out (a full disk is also noted for readiness). */
+  async function watched<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      throw watch.outage(error) ?? error;
+    }
+  }
   const store: Store = {
     dialect,
     schema: dialect === 'postgres' ? (options.schema ?? 'public') : undefined,
     db,
-    transaction: (work) => db.transaction().execute(work),
-    insertMany,
+    transaction: (work) => watched(() => db.transaction().execute(work)),
+    insertMany: (inserts, insertOptions) => watched(() => insertMany(inserts, insertOptions)),
     orderedInserts: writer !== undefined,
     async ping() {
       if (writer?.failure) {
-        throw new CustosError('store.unavailable', 'the SQLite writer thread stopped; restart Custos', {
-          reason: writer.failure.message,
-        });
+        throw new CustosError(
+          'store.unavailable',
+          'the SQLite writer thread stopped; restart Custos',
+          undefined,
+          {
+            cause: writer.failure,
+          },
+        );
       }
       try {
         await sql`select 1`.execute(db);
       } catch (error) {
-        throw new CustosError('store.unavailable', `the ${dialect} store does not answer`, {
-          reason: (error as Error).message,
+        throw new CustosError('store.unavailable', `the ${dialect} store does not answer`, undefined, {
+          cause: error,
         });
       }
     },
+    outage: (error) => watch.outage(error),
+    fullSince: () => watch.fullSince(),
     async close() {
       await writer?.close();
       await db.destroy();

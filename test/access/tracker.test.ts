@@ -147,4 +147,16 @@ describe.each(backends)('the external ticket tracker connector on %s', (backend)
     await expect(ask()).rejects.toMatchObject({ code: 'tickets.unavailable' });
     expect(await t.custos.grants.list({})).toEqual([]);
   });
+
+  it('fails closed with our own sentence, not the fetch error, when the tracker cannot be reached', async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const error = await ask().catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'tickets.unavailable',
+      message: 'the ticket tracker could not be reached',
+      details: undefined,
+    });
+    expect(await t.custos.grants.list({})).toEqual([]);
+  });
 });

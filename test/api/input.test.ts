@@ -118,7 +118,7 @@ describe('bad input gets a stable 4xx, never a 5xx', () => {
       'Basic YWRtaW46YWRtaW4=',
       'Bearer ck_short',
       `Bearer ck_${'A'.repeat(26)}_${'a'.repeat(43)}`,
-      'Bearer ' + 'x'.repeat(5000),
+      `Bearer ${'x'.repeat(5000)}`,
     ]) {
       const response = await t.custos.api.app.inject({
         method: 'GET',

@@ -72,7 +72,7 @@ describe.each(backends)('ledger audit on %s', (backend) => {
       .executeTakeFirstOrThrow();
     await t.store.db
       .updateTable('ledger_entries')
-      .set({ entry: 'custos.record/v1\ntest.event\ne_21\n' + '0'.repeat(64) + '\n' })
+      .set({ entry: `custos.record/v1\ntest.event\ne_21\n${'0'.repeat(64)}\n` })
       .where('idx', '=', Number(row.idx))
       .execute();
     const report = await audit();

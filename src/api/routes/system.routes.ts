@@ -1,11 +1,11 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { Store } from '../../store/store.js';
-import { errorResponses } from '../errors.js';
+import { errorBody, errorResponses } from '../errors.js';
+import { describeFailing, type Readiness } from '../readiness.js';
 import type { App } from '../types.js';
 
 /** Liveness, readiness and Prometheus metrics. */
-export function systemRoutes(app: App, deps: { store: Pick<Store, 'ping'>; metrics: Registry }): void {
+export function systemRoutes(app: App, deps: { readiness: Readiness; metrics: Registry }): void {
   app.get(
     '/healthz',
     {
@@ -25,13 +25,26 @@ export function systemRoutes(app: App, deps: { store: Pick<Store, 'ping'>; metri
       config: { access: { public: true } },
       schema: {
         tags: ['system'],
-        summary: 'Readiness: the store answers.',
-        response: { 200: z.object({ status: z.literal('ready') }), ...errorResponses(503) },
+        summary: 'Readiness: the store answers and has room, and ledger checkpoints are being published.',
+        description:
+          'A 503 names each failing part in `details.failing` as `{component, code, since}`; `code` is ' +
+          'that of the first.',
+        response: { 200: z.object({ status: z.literal('ready') }), 503: errorBody },
       },
     },
-    async () => {
-      await deps.store.ping();
-      return { status: 'ready' as const };
+    async (request, reply) => {
+      const failing = await deps.readiness.failing((error) =>
+        request.log.warn({ err: error }, 'readiness probe failed'),
+      );
+      if (failing.length === 0) return { status: 'ready' as const };
+      // Sent as is rather than thrown: every failing part makes the node unready (503), whatever
+      // status its code has elsewhere.
+      return reply.status(503).send({
+        code: (failing[0] as { code: string }).code,
+        message: describeFailing(failing),
+        details: { failing },
+        requestId: request.id,
+      });
     },
   );
 
