@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../core/config.js';
 import type { ApiKey } from '../identity/apikeys.js';
-import { permissions, type Role, roleNames } from '../identity/roles.js';
+import { defaultServiceScopes, permissions, type Role, roleNames } from '../identity/roles.js';
 import { collect, formatTime, type Io, printTable, withCustos } from './context.js';
 
 function keyRow(key: ApiKey): Record<string, string> {
@@ -31,7 +31,7 @@ export function registerApiKey(program: Command, io: Io): void {
     )
     .option(
       '--scope <permission>',
-      `permission the key may use, repeatable; * for all (default *): ${permissions.join(', ')}`,
+      `permission the key may use, repeatable; * for all its roles allow (default: ${defaultServiceScopes.join(', ')} for a service key, * otherwise): ${permissions.join(', ')}`,
       collect,
     )
     .option('--expires-in <duration>', 'lifetime such as 90d or 12h (default: no expiry)')

@@ -6,7 +6,7 @@ import type { Outbox } from '../store/outbox.js';
 import type { ApiKeyRow, Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { accountActivity, identityEvent } from './events.js';
-import { type Permission, permissions, type Role, roleNames } from './roles.js';
+import { defaultServiceScopes, type Permission, permissions, type Role, roleNames } from './roles.js';
 import { hashToken, randomToken, tokenMatches } from './secrets.js';
 
 /** `ck_` + the key id's 26 characters + `_` + 43 characters of secret (256 bits, base64url). */
@@ -51,6 +51,9 @@ export interface CreateApiKeyInput {
   createdBy: string;
 }
 
+// A key meant to expire is meant to expire in a lifetime someone will still remember.
+const maxKeyLifetimeMs = 5 * 366 * 86_400_000;
+
 /** True when a key with these scopes may use `permission` (its roles are checked separately). */
 export function scopeAllows(scopes: readonly string[], permission: Permission): boolean {
   return scopes.includes('*') || scopes.includes(permission);
@@ -71,7 +74,11 @@ export function createApiKeys(deps: {
     /** Creates a key; the returned token is the only time the secret is ever shown. */
     async create(input: CreateApiKeyInput): Promise<{ apiKey: ApiKey; token: string }> {
       const roles = [...new Set(input.roles ?? (['service'] as Role[]))];
-      const scopes = [...new Set(input.scopes ?? ['*'])];
+      // A service key does by default only what a platform service needs; anything else (syncing
+      // tickets or the directory, keeping the protected list, reading transparency) is given by
+      // naming its scope, so a key leaked from an internal tool cannot rewrite the registries.
+      const onlyService = roles.length === 1 && roles[0] === 'service';
+      const scopes = [...new Set(input.scopes ?? (onlyService ? defaultServiceScopes : ['*']))];
       if (roles.length === 0 || roles.some((role) => !roleNames.includes(role))) {
         throw new CustosError('request.invalid', `roles must be among: ${roleNames.join(', ')}`, {
           field: 'roles',
@@ -84,8 +91,10 @@ export function createApiKeys(deps: {
         });
       }
       const now = clock.now();
-      if (input.expiresAt !== undefined && input.expiresAt <= now) {
-        throw new CustosError('request.invalid', 'expiresAt must be in the future', { field: 'expiresAt' });
+      if (input.expiresAt !== undefined && (input.expiresAt <= now || input.expiresAt > now + maxKeyLifetimeMs)) {
+        throw new CustosError('request.invalid', 'expiresAt must be in the future and within 5 years', {
+          field: 'expiresAt',
+        });
       }
       const id = newId('key', clock);
       const secret = randomToken(32);

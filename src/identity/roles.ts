@@ -128,6 +128,14 @@ export type Permission = (typeof rolePermissions)[Role][number];
 
 export const permissions: Permission[] = [...new Set(Object.values(rolePermissions).flat())];
 
+/**
+ * What a key with only the service role may do when created without scopes: ask the access check
+ * and read the catalog, which is what an internal tool showing user data needs. Syncing tickets or
+ * the employee directory, keeping the protected list and reading transparency listings each need
+ * their scope named when the key is made.
+ */
+export const defaultServiceScopes: Permission[] = ['access.check', 'access.catalog.read'];
+
 /** Roles a console user may hold; `service` belongs to API keys of platform services. */
 export const userRoles = roleNames.filter((role) => role !== 'service');
 

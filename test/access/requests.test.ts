@@ -54,7 +54,7 @@ describe.each(backends)('access requests and approvals on %s', (backend) => {
 
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
-    serviceKey = (await t.custos.apiKeys.create({ name: 'desk', roles: ['service'], createdBy: 'test' }))
+    serviceKey = (await t.custos.apiKeys.create({ name: 'desk', roles: ['service'], scopes: ['*'], createdBy: 'test' }))
       .token;
     ana = await person('ana', ['engineer']);
     ben = await person('ben', ['engineer']);

@@ -13,7 +13,7 @@ describe('the SDK helper internal tools use before showing user data', () => {
     const url = await t.custos.api.app.listen({ host: '127.0.0.1', port: 0 });
     const { token } = await t.custos.apiKeys.create({
       name: 'support-tool',
-      roles: ['service'],
+      roles: ['service'], scopes: ['*'],
       createdBy: 'test',
     });
     client = createClient({ baseUrl: url, apiKey: token });

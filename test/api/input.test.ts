@@ -71,7 +71,7 @@ describe('bad input gets a stable 4xx, never a 5xx', () => {
       { username: 'bob', roles: ['engineer'], isAdmin: true },
       { roles: ['engineer'] },
       { username: 'bob', roles: ['superuser'] },
-      { username: 'bob', roles: ['service'] },
+      { username: 'bob', roles: ['service'], scopes: ['*'] },
     ];
     for (const body of cases) {
       const response = await post('/v1/users', JSON.stringify(body));

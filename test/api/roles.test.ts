@@ -48,9 +48,11 @@ describe('role enforcement on every route', () => {
           },
         });
       }
+      // Every permission its role allows: this test is about roles; scopes have their own below.
       const { token } = await custos.apiKeys.create({
         name: `key-${role}`,
         roles: [role],
+        scopes: ['*'],
         createdBy: 'test',
       });
       principals.push({
@@ -124,5 +126,62 @@ describe('role enforcement on every route', () => {
     const users = await t.custos.api.app.inject({ method: 'GET', url: '/v1/users', headers });
     expect(users.statusCode).toBe(403);
     expect(users.json()).toMatchObject({ code: 'auth.forbidden', details: { permission: 'users.read' } });
+  });
+
+  it('splits service keys by purpose: by default the check and the catalog, nothing that rewrites the registries', async () => {
+    const { apiKey, token } = await t.custos.apiKeys.create({
+      name: 'support-tool',
+      roles: ['service'],
+      createdBy: 'test',
+    });
+    expect(apiKey.scopes.sort()).toEqual(['access.catalog.read', 'access.check']);
+    const headers = { authorization: `Bearer ${token}` };
+    const call = (method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) =>
+      t.custos.api.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+    expect((await call('GET', '/v1/access/catalog')).statusCode).toBe(200);
+    const check = await call('POST', '/v1/access/check', {
+      actor: 'usr_01M80AB0VDK2A2E9N1XT3BFQ6E',
+      subject: 'user-1',
+      fields: ['identity.phone'],
+      operation: 'read',
+    });
+    expect(check.statusCode).toBe(200);
+    for (const [method, url, payload, permission] of [
+      [
+        'PUT',
+        '/v1/access/tickets/SUP-1',
+        { title: 't', status: 'open', assigneeId: null, subjects: [] },
+        'access.tickets.write',
+      ],
+      ['PUT', '/v1/access/employees/usr_01M80AB0VDK2A2E9N1XT3BFQ6E', { team: 'x' }, 'access.employees.write'],
+      ['PUT', '/v1/access/protected-subjects/user-1', { category: 'journalist' }, 'access.protected.write'],
+      ['GET', '/v1/transparency/subjects/user-1', undefined, 'transparency.read'],
+    ] as const) {
+      const response = await call(method, url, payload);
+      expect(response.statusCode, url).toBe(403);
+      expect(response.json()).toMatchObject({ code: 'auth.forbidden', details: { permission } });
+    }
+    // A directory sync gets the scope it needs, and only that.
+    const sync = await t.custos.apiKeys.create({
+      name: 'directory-sync',
+      roles: ['service'],
+      scopes: ['access.employees.write'],
+      createdBy: 'test',
+    });
+    const synced = await t.custos.api.app.inject({
+      method: 'PUT',
+      url: '/v1/access/employees/usr_01M80AB0VDK2A2E9N1XT3BFQ6E',
+      headers: { authorization: `Bearer ${sync.token}` },
+      payload: { team: 'x' },
+    });
+    expect(synced.statusCode).toBe(200);
+    // Lifetimes are bounded too.
+    await expect(
+      t.custos.apiKeys.create({
+        name: 'forever',
+        createdBy: 'test',
+        expiresAt: t.clock.now() + 20 * 366 * 86_400_000,
+      }),
+    ).rejects.toMatchObject({ code: 'request.invalid' });
   });
 });

@@ -85,7 +85,7 @@ describe.each(backends)('a full disk on %s', (backend) => {
       const { custos } = t;
       const admin: Person = await signedInPerson(custos, 'admin1', ['admin']);
       const serviceKey = (
-        await custos.apiKeys.create({ name: 'tool', roles: ['service'], createdBy: 'test' })
+        await custos.apiKeys.create({ name: 'tool', roles: ['service'], scopes: ['*'], createdBy: 'test' })
       ).token;
       const engineerId = (await addUser(custos, 'sam', ['engineer'])).id;
       const check = (subject: string) =>

@@ -74,7 +74,7 @@ describe.each(backends)('the insider-access story on %s', (backend) => {
   beforeAll(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
     const key = async (name: string) =>
-      (await t.custos.apiKeys.create({ name, roles: ['service'], createdBy: 'setup' })).token;
+      (await t.custos.apiKeys.create({ name, roles: ['service'], scopes: ['*'], createdBy: 'setup' })).token;
     toolKey = await key('support-console');
     deskKey = await key('support-desk');
     appKey = await key('platform-app');
@@ -300,7 +300,7 @@ describe.each(backends)('the insider-access story on %s', (backend) => {
     // The review campaign revoked the platform app's key too: the platform re-issues it.
     expect(listing.statusCode).toBe(401);
     const freshKey = (
-      await t.custos.apiKeys.create({ name: 'platform-app-2', roles: ['service'], createdBy: 'setup' })
+      await t.custos.apiKeys.create({ name: 'platform-app-2', roles: ['service'], scopes: ['*'], createdBy: 'setup' })
     ).token;
     const response = await service(freshKey, 'GET', '/v1/transparency/subjects/user-x');
     expect(response.statusCode, response.body).toBe(200);

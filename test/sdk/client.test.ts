@@ -103,7 +103,7 @@ describe('SDK against a real Custos over HTTP', () => {
   });
 
   it('gives a service key metrics but answers auth.forbidden on users.list', async () => {
-    const { token } = await admin.apiKeys.create({ name: 'sdk-svc', roles: ['service'] });
+    const { token } = await admin.apiKeys.create({ name: 'sdk-svc', roles: ['service'], scopes: ['*'] });
     const service = createClient({ baseUrl, apiKey: token, userAgent: 'platform-login/1.2' });
     expect(await service.metrics()).toContain('# HELP');
 
