@@ -76,6 +76,20 @@ for (let g = 0; g < grantsTotal; g += 500) {
     },
   ]);
 }
+// Every actor is an enabled console user with an entry in the employee registry, as the check
+// requires: an unregistered or disabled actor is denied before any grant is looked at.
+await custos.store.insertMany([
+  {
+    table: 'users',
+    columns: ['id', 'username', 'display_name', 'roles', 'created_at', 'updated_at'],
+    rows: actors.map((id, i) => [id, `eng${i}`, `Engineer ${i}`, '["engineer"]', now, now]),
+  },
+  {
+    table: 'access_employees',
+    columns: ['user_id', 'platform_user_id', 'manager_id', 'team', 'updated_at'],
+    rows: actors.map((id, i) => [id, `staff-${i}`, null, `team-${i % 50}`, now]),
+  },
+]);
 const setupSeconds = Number(process.hrtime.bigint() - setupStart) / 1e9;
 
 let n = 0;

@@ -48,7 +48,7 @@ export function reviewTargets(deps: ReviewsDeps) {
       return 'revoked';
     } catch (error) {
       if (isCustosError(error, 'resource.not_found')) return 'already_gone';
-      if (isCustosError(error) && error.code === 'action.not_allowed') return `kept: ${error.message}`;
+      if (isCustosError(error, 'identity.last_admin')) return `kept: ${error.message}`;
       throw error;
     }
   }

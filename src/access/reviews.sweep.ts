@@ -1,3 +1,4 @@
+import { isCustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { decisionRecorder } from './decisions.js';
 import { accessActivity, accessEvent } from './events.js';
@@ -17,6 +18,15 @@ export function reviewSweep(
 ) {
   const { store, clock, outbox, logger } = deps;
   const { revokeTarget, report } = helpers;
+
+  /**
+   * The outcome kept for a revocation that failed, to be retried: reviewers read it, so it names
+   * the failure's code, never a driver's message, which goes to the log.
+   */
+  function failedOutcome(error: unknown, itemId: string): string {
+    logger.error({ err: error, itemId }, 'a review revocation failed; it will be retried');
+    return `error: ${isCustosError(error) ? error.code : 'internal'}`;
+  }
   const recordDecision = decisionRecorder({ ledger: deps.ledger, logger });
   const record = async (type: string, body: unknown) => {
     await recordDecision(type, newId('rvr', clock), body);
@@ -85,7 +95,7 @@ export function reviewSweep(
       .execute();
     for (const item of unfinished) {
       const outcome = await revokeTarget(item, 'retry').catch((error: unknown) =>
-        `error: ${(error as Error).message}`.slice(0, 200),
+        failedOutcome(error, item.id),
       );
       await store.db.updateTable('access_review_items').set({ outcome }).where('id', '=', item.id).execute();
     }
@@ -111,10 +121,9 @@ export function reviewSweep(
           .where('decision', 'is', null)
           .executeTakeFirst();
         if (Number(claimed.numUpdatedRows) === 0) continue;
-        const outcome = await revokeTarget(item, 'deadline').catch((error: unknown) => {
-          logger.error({ err: error, itemId: item.id }, 'revoking an unreviewed item failed');
-          return `error: ${(error as Error).message}`.slice(0, 200);
-        });
+        const outcome = await revokeTarget(item, 'deadline').catch((error: unknown) =>
+          failedOutcome(error, item.id),
+        );
         await store.db
           .updateTable('access_review_items')
           .set({ outcome })

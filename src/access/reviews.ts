@@ -200,10 +200,10 @@ export type AccessReviews = ReturnType<typeof createAccessReviews>;
         .where('id', '=', item.campaign_id)
         .executeTakeFirstOrThrow();
       if (campaign.status !== 'open' || campaign.deadline <= now) {
-        throw new CustosError('action.not_allowed', 'the campaign is past its deadline');
+        throw new CustosError('access.review_closed', 'the campaign is past its deadline');
       }
       if (item.decision !== null)
-        throw new CustosError('resource.conflict', `already decided: ${item.decision}`);
+        throw new CustosError('access.already_decided', `already decided: ${item.decision}`);
       // Mark first, so two clicks cannot both act; then carry out the revocation.
       const marked = await store.db
         .updateTable('access_review_items')
@@ -211,7 +211,8 @@ export type AccessReviews = ReturnType<typeof createAccessReviews>;
         .where('id', '=', itemId)
         .where('decision', 'is', null)
         .executeTakeFirst();
-      if (Number(marked.numUpdatedRows) === 0) throw new CustosError('resource.conflict', 'already decided');
+      if (Number(marked.numUpdatedRows) === 0)
+        throw new CustosError('access.already_decided', 'already decided');
       const outcome = input.decision === 'revoke' ? await revokeTarget(item, reviewer.id) : 'kept';
       await store.db.updateTable('access_review_items').set({ outcome }).where('id', '=', itemId).execute();
       await record('access.review.decision', {

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { Outbox } from '../store/outbox.js';
+import { insertAnnounced, type Outbox } from '../store/outbox.js';
 import type { ApiKeyRow, Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { accountActivity, identityEvent } from './events.js';
@@ -91,7 +91,10 @@ export function createApiKeys(deps: {
         });
       }
       const now = clock.now();
-      if (input.expiresAt !== undefined && (input.expiresAt <= now || input.expiresAt > now + maxKeyLifetimeMs)) {
+      if (
+        input.expiresAt !== undefined &&
+        (input.expiresAt <= now || input.expiresAt > now + maxKeyLifetimeMs)
+      ) {
         throw new CustosError('request.invalid', 'expiresAt must be in the future and within 5 years', {
           field: 'expiresAt',
         });
@@ -111,20 +114,19 @@ export function createApiKeys(deps: {
         last_used_at: null,
         revoked_at: null,
       };
-      await store.transaction(async (tx) => {
-        await tx.insertInto('api_keys').values(row).execute();
-        await outbox.enqueue(
-          tx,
-          identityEvent(clock, {
-            topic: 'identity.apikey.created',
-            kind: 'account',
-            activityId: accountActivity.create,
-            message: `API key ${input.name} created`,
-            actorId: input.createdBy,
-            payload: { apiKeyId: id, name: input.name, roles, scopes },
-          }),
-        );
-      });
+      await insertAnnounced(
+        store,
+        outbox,
+        { table: 'api_keys', row },
+        identityEvent(clock, {
+          topic: 'identity.apikey.created',
+          kind: 'account',
+          activityId: accountActivity.create,
+          message: `API key ${input.name} created`,
+          actorId: input.createdBy,
+          payload: { apiKeyId: id, name: input.name, roles, scopes },
+        }),
+      );
       return { apiKey: toApiKey(row), token };
     },
 

@@ -2,7 +2,7 @@ import { CompiledQuery, type Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { Outbox } from '../store/outbox.js';
+import { insertAnnounced, type Outbox } from '../store/outbox.js';
 import type { Database, UserRow } from '../store/schema.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { accountActivity, identityEvent } from './events.js';
@@ -131,25 +131,22 @@ export function createUsers(deps: {
         disabled_at: null,
         last_login_at: null,
       };
-      await store.transaction(async (tx) => {
-        try {
-          await tx.insertInto('users').values(row).execute();
-        } catch (error) {
-          if (isUniqueViolation(error))
-            throw new CustosError('resource.conflict', `the username ${username} is taken`);
-          throw error;
-        }
-        await outbox.enqueue(
-          tx,
-          identityEvent(clock, {
-            topic: 'identity.user.created',
-            kind: 'account',
-            activityId: accountActivity.create,
-            message: `user ${username} created`,
-            actorId: input.createdBy,
-            payload: { userId: row.id, username, roles: JSON.parse(row.roles) },
-          }),
-        );
+      await insertAnnounced(
+        store,
+        outbox,
+        { table: 'users', row },
+        identityEvent(clock, {
+          topic: 'identity.user.created',
+          kind: 'account',
+          activityId: accountActivity.create,
+          message: `user ${username} created`,
+          actorId: input.createdBy,
+          payload: { userId: row.id, username, roles: JSON.parse(row.roles) },
+        }),
+      ).catch((error: unknown) => {
+        if (isUniqueViolation(error))
+          throw new CustosError('resource.conflict', `the username ${username} is taken`);
+        throw error;
       });
       const user = toUser(row);
       return generatedPassword ? { user, generatedPassword } : { user };
@@ -184,7 +181,8 @@ export function createUsers(deps: {
 
     /** Disables a user and ends their sessions; refuses to disable oneself or the last admin. */
     async disable(id: string, actorId: string): Promise<User> {
-      if (id === actorId) throw new CustosError('action.not_allowed', 'you cannot disable your own account');
+      if (id === actorId)
+        throw new CustosError('identity.self_disable', 'you cannot disable your own account');
       return store.transaction(async (tx) => {
         const row = await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
         if (!row) throw new CustosError('resource.not_found', 'no such user');
@@ -198,7 +196,7 @@ export function createUsers(deps: {
           const admins = await activeUsers.execute();
           const activeAdmins = admins.filter((a) => (JSON.parse(a.roles) as Role[]).includes('admin'));
           if (activeAdmins.length <= 1) {
-            throw new CustosError('action.not_allowed', 'the last active admin cannot be disabled');
+            throw new CustosError('identity.last_admin', 'the last active admin cannot be disabled');
           }
         }
         const now = clock.now();
@@ -246,7 +244,7 @@ export function createUsers(deps: {
             (JSON.parse(a.roles) as Role[]).includes('admin'),
           );
           if (admins.length <= 1) {
-            throw new CustosError('action.not_allowed', 'the last active admin keeps the admin role');
+            throw new CustosError('identity.last_admin', 'the last active admin keeps the admin role');
           }
         }
         const now = clock.now();

@@ -36,12 +36,12 @@ export interface SealedRecord {
 
 /** RFC 8785 canonical JSON of a record body; throws on values JSON cannot carry. */
 export function canonicalBody(body: unknown): string {
-  if (!isJson(body, 0)) throw new CustosError('request.invalid', 'a ledger record body must be JSON');
+  if (!isJson(body, 0)) throw new CustosError('ledger.invalid_record', 'a ledger record body must be JSON');
   try {
     // Also throws on lone surrogates in strings.
     return canonicalize(body) as string;
   } catch {
-    throw new CustosError('request.invalid', 'a ledger record body must be JSON');
+    throw new CustosError('ledger.invalid_record', 'a ledger record body must be JSON');
   }
 }
 
@@ -114,15 +114,18 @@ export function sealRecords(records: readonly LedgerRecord[]): SealedRecord[] {
   const salts = randomBytes(32 * records.length);
   return records.map((record, i) => {
     if (!recordTypePattern.test(record.type)) {
-      throw new CustosError('request.invalid', `invalid ledger record type: ${record.type.slice(0, 80)}`);
+      throw new CustosError(
+        'ledger.invalid_record',
+        `invalid ledger record type: ${record.type.slice(0, 80)}`,
+      );
     }
     if (!recordIdPattern.test(record.id)) {
-      throw new CustosError('request.invalid', `invalid ledger record id: ${record.id.slice(0, 80)}`);
+      throw new CustosError('ledger.invalid_record', `invalid ledger record id: ${record.id.slice(0, 80)}`);
     }
     const canonical = canonicalBody(record.body);
     if (canonical.length > maxRecordBytes) {
       throw new CustosError(
-        'request.invalid',
+        'ledger.invalid_record',
         `ledger record ${record.id} is larger than ${maxRecordBytes} bytes`,
       );
     }

@@ -175,7 +175,7 @@ async function acquireLock(dir: string): Promise<string> {
       const holder = Number.parseInt(await readFile(lockFile, 'utf8').catch(() => ''), 10);
       if (Number.isSafeInteger(holder) && holder > 0 && isProcessAlive(holder)) {
         throw new CustosError(
-          'action.not_allowed',
+          'witness.state_locked',
           `witness state ${dir} is in use by process ${holder}; if that is not a witness, remove ${lockFile}`,
         );
       }
@@ -183,7 +183,7 @@ async function acquireLock(dir: string): Promise<string> {
       await rm(lockFile, { force: true });
     }
   }
-  throw new CustosError('action.not_allowed', `could not lock witness state ${dir}`);
+  throw new CustosError('witness.state_locked', `could not lock witness state ${dir}`);
 }
 
 function parseStoredCheckpoint(file: string, origin: string, text: string): CosignedCheckpoint {

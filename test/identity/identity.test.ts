@@ -286,14 +286,14 @@ describe.each(backends)('identity on %s', (backend) => {
     it('refuses to let a user disable their own account', async () => {
       const admin = await addUser(custos, 'alice', ['admin']);
       await addUser(custos, 'bob', ['admin']);
-      expect(await failure(custos.users.disable(admin.id, admin.id))).toBe('action.not_allowed');
+      expect(await failure(custos.users.disable(admin.id, admin.id))).toBe('identity.self_disable');
       expect((await custos.users.get(admin.id)).disabledAt).toBeNull();
     });
 
     it('refuses to disable the last active admin', async () => {
       const admin = await addUser(custos, 'alice', ['admin']);
       const engineer = await addUser(custos, 'bob', ['engineer']);
-      expect(await failure(custos.users.disable(admin.id, engineer.id))).toBe('action.not_allowed');
+      expect(await failure(custos.users.disable(admin.id, engineer.id))).toBe('identity.last_admin');
       expect((await custos.users.get(admin.id)).disabledAt).toBeNull();
     });
 
@@ -316,7 +316,7 @@ describe.each(backends)('identity on %s', (backend) => {
           outcomes.filter((o) => o.status === 'fulfilled'),
           `round ${round}`,
         ).toHaveLength(1);
-        expect((refused[0] as PromiseRejectedResult).reason.code).toBe('action.not_allowed');
+        expect((refused[0] as PromiseRejectedResult).reason.code).toBe('identity.last_admin');
       }
     });
 
