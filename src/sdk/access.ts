@@ -36,7 +36,7 @@ export interface AccessResource {
   catalog(options?: CallOptions): Promise<FieldClass[]>;
 }
 
-/** The access check and catalog (routes in src/api/routes/access.routes.ts). */
+/** The access check and catalog (routes in src/api/routes/check.routes.ts and catalog.routes.ts). */
 export function accessResource(request: Requester): AccessResource {
   return {
     check: (input, options) => request('POST', '/v1/access/check', { body: input, call: options }),

@@ -8,6 +8,7 @@
 import { type AccessResource, accessResource } from './access.js';
 import { type ApiKeysResource, apiKeysResource } from './apikeys.js';
 import { type ClientOptions, resolveSettings } from './options.js';
+import { type RegistryResource, registryResource } from './registry.js';
 import { type SystemMethods, systemMethods } from './system.js';
 import { createRequester } from './transport.js';
 import { type UsersResource, usersResource } from './users.js';
@@ -28,6 +29,14 @@ export {
   type SdkErrorCode,
 } from './errors.js';
 export { type CallOptions, type ClientOptions, sdkVersion } from './options.js';
+export type {
+  Employee,
+  EmployeeChange,
+  RegistryResource,
+  SyncReport,
+  Ticket,
+  TicketChange,
+} from './registry.js';
 export type { SystemMethods } from './system.js';
 export type * from './types.js';
 export type { UsersResource } from './users.js';
@@ -37,6 +46,8 @@ export interface CustosClient extends SystemMethods {
   users: UsersResource;
   apiKeys: ApiKeysResource;
   access: AccessResource;
+  /** The employee and ticket registries, for directory, paging and ticket syncs. */
+  registry: RegistryResource;
 }
 
 /** Creates a client; throws a TypeError at once when an option is invalid (the apiKey is never echoed). */
@@ -47,5 +58,6 @@ export function createClient(options: ClientOptions): CustosClient {
     users: Object.freeze(usersResource(request)),
     apiKeys: Object.freeze(apiKeysResource(request)),
     access: Object.freeze(accessResource(request)),
+    registry: Object.freeze(registryResource(request)),
   });
 }
