@@ -44,6 +44,7 @@ export function createIdentityDomain(deps: {
     users,
     sessions,
     limiter,
+    logger,
     throttle: {
       accountFailureLimit: config.auth.accountFailureLimit,
       ipFailureLimit: config.auth.ipFailureLimit,

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { CustosError, isCustosError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { Outbox } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
@@ -48,8 +49,14 @@ export function createLogin(deps: {
   sessions: Pick<Sessions, 'create'>;
   limiter: Limiter;
   throttle: ThrottleSettings;
+  logger: Logger;
 }) {
   const { store, clock, outbox } = deps;
+  const corrupt = (userId: string | undefined) => (error: unknown) =>
+    deps.logger.error(
+      { err: error, userId },
+      'a stored password hash cannot be read; the attempt was refused',
+    );
   const attempts = createPasswordAttempts({ limiter: deps.limiter, throttle: deps.throttle });
 
   async function recordLogin(input: LoginInput, outcome: Outcome, userId?: string) {
@@ -104,7 +111,7 @@ export function createLogin(deps: {
       const username = input.username.toLowerCase();
       const attempt = await reserve(username, input.ip, () => recordLogin(input, 'throttled'));
       const row = await deps.users.findForLogin(username);
-      const valid = await verifyPassword(row?.password_hash ?? null, input.password);
+      const valid = await verifyPassword(row?.password_hash ?? null, input.password, corrupt(row?.id));
       if (!row || !valid || row.disabled_at !== null) {
         await recordLogin(input, 'failed', row?.id);
         throw new CustosError('auth.invalid_credentials');
@@ -128,7 +135,7 @@ export function createLogin(deps: {
         recordRefusedChange(user, input.ip, 'throttled'),
       );
       const row = await deps.users.findForLogin(user.username);
-      if (!(await verifyPassword(row?.password_hash ?? null, input.currentPassword))) {
+      if (!(await verifyPassword(row?.password_hash ?? null, input.currentPassword, corrupt(row?.id)))) {
         await recordRefusedChange(user, input.ip, 'failed');
         throw new CustosError('auth.invalid_credentials', 'the current password is wrong');
       }

@@ -16,8 +16,16 @@ export function hashPassword(password: string): Promise<string> {
 // a wrong password and does not reveal which accounts exist.
 const decoy = hashPassword('decoy password that matches nothing');
 
-/** True when `password` matches `hash`; with no hash, spends the same time and returns false. */
-export async function verifyPassword(hash: string | null, password: string): Promise<boolean> {
+/**
+ * True when `password` matches `hash`; with no hash, spends the same time and returns false. A
+ * stored hash argon2 cannot read (a corrupt or tampered row) also refuses, and is reported to
+ * `onCorrupt`: it is not a wrong password, and someone should look.
+ */
+export async function verifyPassword(
+  hash: string | null,
+  password: string,
+  onCorrupt?: (error: unknown) => void,
+): Promise<boolean> {
   if (password.length > maxPasswordLength) return false;
   if (!hash) {
     await argon2.verify(await decoy, password);
@@ -25,7 +33,8 @@ export async function verifyPassword(hash: string | null, password: string): Pro
   }
   try {
     return await argon2.verify(hash, password);
-  } catch {
+  } catch (error) {
+    onCorrupt?.(error);
     return false;
   }
 }

@@ -14,7 +14,12 @@ describe.each(backends)('access check on %s', (backend) => {
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
     serviceKey = (
-      await t.custos.apiKeys.create({ name: 'support-tool', roles: ['service'], scopes: ['*'], createdBy: 'test' })
+      await t.custos.apiKeys.create({
+        name: 'support-tool',
+        roles: ['service'],
+        scopes: ['*'],
+        createdBy: 'test',
+      })
     ).token;
     engineerId = (await addUser(t.custos, 'sam', ['engineer'])).id;
     await register(t.custos, engineerId, { platformUserId: 'sam-own', team: 'support' });

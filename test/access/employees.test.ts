@@ -85,7 +85,8 @@ describe.each(backends)('employee registry on %s', (backend) => {
   it('takes registry entries over the API from the directory sync, and refuses self-management', async () => {
     const { token } = await t.custos.apiKeys.create({
       name: 'directory-sync',
-      roles: ['service'], scopes: ['*'],
+      roles: ['service'],
+      scopes: ['*'],
       createdBy: 'test',
     });
     const response = await t.custos.api.app.inject({
@@ -107,7 +108,8 @@ describe.each(backends)('employee registry on %s', (backend) => {
   const asDirectory = async (method: 'PUT' | 'PATCH' | 'POST', url: string, payload: unknown) => {
     const { token } = await t.custos.apiKeys.create({
       name: `sync-${Math.random()}`,
-      roles: ['service'], scopes: ['*'],
+      roles: ['service'],
+      scopes: ['*'],
       createdBy: 'test',
     });
     return t.custos.api.app.inject({

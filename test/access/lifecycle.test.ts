@@ -63,8 +63,9 @@ describe.each(backends)('access lifecycle on %s', (backend) => {
 
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
-    serviceKey = (await t.custos.apiKeys.create({ name: 'desk', roles: ['service'], scopes: ['*'], createdBy: 'test' }))
-      .token;
+    serviceKey = (
+      await t.custos.apiKeys.create({ name: 'desk', roles: ['service'], scopes: ['*'], createdBy: 'test' })
+    ).token;
     [ana, ben, mia, pat, sol, root] = await Promise.all([
       signedInPerson(t.custos, 'ana', ['engineer']),
       signedInPerson(t.custos, 'ben', ['engineer']),
@@ -104,7 +105,8 @@ describe.each(backends)('access lifecycle on %s', (backend) => {
     // A key ana made while she held the admin role.
     const { token } = await t.custos.apiKeys.create({
       name: 'ana-script',
-      roles: ['service'], scopes: ['*'],
+      roles: ['service'],
+      scopes: ['*'],
       createdBy: ana.id,
     });
     expect((await check(ana.id, 'user-1')).decision).toBe('permit');

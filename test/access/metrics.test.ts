@@ -14,8 +14,14 @@ describe.each(backends)('access metrics on %s', (backend) => {
 
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
-    key = (await t.custos.apiKeys.create({ name: 'prometheus', roles: ['service'], scopes: ['*'], createdBy: 'test' }))
-      .token;
+    key = (
+      await t.custos.apiKeys.create({
+        name: 'prometheus',
+        roles: ['service'],
+        scopes: ['*'],
+        createdBy: 'test',
+      })
+    ).token;
   });
   afterEach(async () => {
     await t.dispose();

@@ -54,8 +54,9 @@ describe.each(backends)('access requests and approvals on %s', (backend) => {
 
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
-    serviceKey = (await t.custos.apiKeys.create({ name: 'desk', roles: ['service'], scopes: ['*'], createdBy: 'test' }))
-      .token;
+    serviceKey = (
+      await t.custos.apiKeys.create({ name: 'desk', roles: ['service'], scopes: ['*'], createdBy: 'test' })
+    ).token;
     ana = await person('ana', ['engineer']);
     ben = await person('ben', ['engineer']);
     mia = await person('mia', ['approver']);

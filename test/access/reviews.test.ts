@@ -48,7 +48,12 @@ describe.each(backends)('access review campaigns on %s', (backend) => {
     });
     await t.custos.employees.put({ userId: aud.id, platformUserId: null, managerId: mia.id, team: 'audit' });
     keyToken = (
-      await t.custos.apiKeys.create({ name: 'support-tool', roles: ['service'], scopes: ['*'], createdBy: 'setup' })
+      await t.custos.apiKeys.create({
+        name: 'support-tool',
+        roles: ['service'],
+        scopes: ['*'],
+        createdBy: 'setup',
+      })
     ).token;
     const grant = (fields: string[], durationMs: number) =>
       issueGrant(t.custos, {

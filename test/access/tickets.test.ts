@@ -11,7 +11,12 @@ describe.each(backends)('access tickets on %s', (backend) => {
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
     serviceKey = (
-      await t.custos.apiKeys.create({ name: 'support-desk', roles: ['service'], scopes: ['*'], createdBy: 'test' })
+      await t.custos.apiKeys.create({
+        name: 'support-desk',
+        roles: ['service'],
+        scopes: ['*'],
+        createdBy: 'test',
+      })
     ).token;
     engineerId = (await addUser(t.custos, 'ana', ['engineer'])).id;
     await register(t.custos, engineerId, { team: 'support' });

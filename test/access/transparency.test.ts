@@ -45,8 +45,9 @@ describe.each(backends)('transparency listings on %s', (backend) => {
 
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
-    serviceKey = (await t.custos.apiKeys.create({ name: 'app', roles: ['service'], scopes: ['*'], createdBy: 'test' }))
-      .token;
+    serviceKey = (
+      await t.custos.apiKeys.create({ name: 'app', roles: ['service'], scopes: ['*'], createdBy: 'test' })
+    ).token;
     ana = (await addUser(t.custos, 'ana', ['engineer'])).id;
     ben = (await addUser(t.custos, 'ben', ['engineer'])).id;
     leo = (await addUser(t.custos, 'leo', ['analyst'])).id;

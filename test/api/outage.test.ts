@@ -1,8 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/core/logger.js';
-import { callAs, createTestCustos, signedInPerson, type TestCustos } from '../support/app.js';
+import { callAs, createTestCustos, logLines, signedInPerson, type TestCustos } from '../support/app.js';
 import { postgresUrl } from '../support/services.js';
 
 /**
@@ -44,18 +42,6 @@ async function startForwarder(target: URL) {
       await listen(port);
     },
   };
-}
-
-/** Log lines as parsed JSON objects. */
-function logLines() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'warn', pretty: false, destination }) };
 }
 
 // What pg and Node say about a refused connection; none of it may reach a client.

@@ -239,7 +239,12 @@ describe.each(backends)('the ledger proof examples against the API on %s', (back
   async function proveThroughApi(overrides: Record<string, unknown>): Promise<Example> {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms', ...overrides });
     const { custos } = t;
-    const { token } = await custos.apiKeys.create({ name: 'tool', roles: ['service'], scopes: ['*'], createdBy: 'test' });
+    const { token } = await custos.apiKeys.create({
+      name: 'tool',
+      roles: ['service'],
+      scopes: ['*'],
+      createdBy: 'test',
+    });
     const ana = await addUser(custos, 'ana', ['engineer']);
     await register(custos, ana.id, { team: 'support' });
     await issueGrant(custos, {

@@ -212,7 +212,8 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
       'rejected',
     ]);
     for (const outcome of outcomes) {
-      if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'ledger.invalid_record' });
+      if (outcome.status === 'rejected')
+        expect(outcome.reason).toMatchObject({ code: 'ledger.invalid_record' });
     }
     const { sequenced } = ledger.sizes();
     const rows = await t.store.db.selectFrom('ledger_entries').select('idx').orderBy('idx').execute();

@@ -18,7 +18,12 @@ const bounds = { 'ledger.unreadyAfter': '1m', 'ledger.staleAfter': '5m', 'ledger
 /** A service key, an engineer and a grant for one field of one subject, in a fresh Custos. */
 async function withGrant(t: TestCustos) {
   const serviceKey = (
-    await t.custos.apiKeys.create({ name: 'support-tool', roles: ['service'], scopes: ['*'], createdBy: 'test' })
+    await t.custos.apiKeys.create({
+      name: 'support-tool',
+      roles: ['service'],
+      scopes: ['*'],
+      createdBy: 'test',
+    })
   ).token;
   const engineerId = (await addUser(t.custos, 'sam', ['engineer'])).id;
   await register(t.custos, engineerId, { team: 'support' });

@@ -300,7 +300,12 @@ describe.each(backends)('the insider-access story on %s', (backend) => {
     // The review campaign revoked the platform app's key too: the platform re-issues it.
     expect(listing.statusCode).toBe(401);
     const freshKey = (
-      await t.custos.apiKeys.create({ name: 'platform-app-2', roles: ['service'], scopes: ['*'], createdBy: 'setup' })
+      await t.custos.apiKeys.create({
+        name: 'platform-app-2',
+        roles: ['service'],
+        scopes: ['*'],
+        createdBy: 'setup',
+      })
     ).token;
     const response = await service(freshKey, 'GET', '/v1/transparency/subjects/user-x');
     expect(response.statusCode, response.body).toBe(200);

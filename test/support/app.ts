@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { type Custos, createCustos } from '../../src/app.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
@@ -117,4 +118,16 @@ export function callAs(
     headers: sessionHeaders(who.auth),
     ...(payload === undefined ? {} : { payload }),
   });
+}
+
+/** A logger whose JSON lines land in an array, for tests of what Custos logs. */
+export function logLines() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'warn', pretty: false, destination }) };
 }
