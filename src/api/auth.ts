@@ -36,6 +36,8 @@ export interface DeclaredRoute {
   method: string;
   url: string;
   access: Access;
+  /** The route's operation in the OpenAPI document; none for undocumented routes. */
+  operationId?: string;
 }
 
 /** The principal of an authenticated route; the guard guarantees it is there. */
@@ -104,8 +106,10 @@ export function registerGuard(
       route.config = { ...config, access: deps.pluginAccess[prefix] as Access };
     }
     const access = (route.config as { access: Access }).access;
+    const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push({ method, url: route.url, access });
+      if (method !== 'HEAD')
+        routes.push({ method, url: route.url, access, ...(operationId ? { operationId } : {}) });
     }
   });
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {

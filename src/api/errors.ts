@@ -3,17 +3,34 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { z } from 'zod';
 import { CustosError, type ErrorCode, errorCodes } from '../core/errors.js';
 
-/** The body of every error response. */
-export const errorBody = z.object({
-  code: z.string(),
-  message: z.string(),
-  details: z.record(z.string(), z.unknown()).optional(),
-  requestId: z.string(),
-});
+/** The body of every error response; one named schema, so generated clients get one error type. */
+export const errorBody = z
+  .object({
+    code: z.string().describe('A stable code from the registry, e.g. `auth.forbidden`.'),
+    message: z.string().describe('A sentence for people; never internal error text.'),
+    details: z.record(z.string(), z.unknown()).optional(),
+    requestId: z.string().describe('Also in the `x-request-id` header and in the server log.'),
+  })
+  .meta({ id: 'Error' });
+
+// What each error status means across the API; the body's `code` says which case it is.
+const statusMeanings = {
+  400: 'The request does not match the schema, or a value in it is refused.',
+  401: 'No valid credentials: none were given, or the session, API key or password is not valid.',
+  403: 'The caller may not do this: its role, scopes, CSRF token or the access policy forbid it.',
+  404: 'No such resource, or none the caller may see.',
+  409: 'The action conflicts with the current state of the resource.',
+  413: 'The request body is larger than allowed.',
+  429: 'Too many attempts; the `retry-after` header says when to try again.',
+  503: 'A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later.',
+} as const;
+
+/** The error statuses routes declare, each with its meaning in the API reference. */
+export type ErrorStatus = keyof typeof statusMeanings;
 
 /** Error response schemas for the given statuses, for a route's `response` map. */
-export function errorResponses(...statuses: number[]): Record<number, typeof errorBody> {
-  return Object.fromEntries(statuses.map((status) => [status, errorBody]));
+export function errorResponses(...statuses: ErrorStatus[]): Record<number, typeof errorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, errorBody.describe(statusMeanings[status])]));
 }
 
 // Fastify's own request errors, mapped to our stable codes.

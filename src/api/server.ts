@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import helmet from 'helmet';
 import type { AccessServices } from '../access/domain.js';
 import type { Clock } from '../core/clock.js';
@@ -19,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { createReadiness } from './readiness.js';
 import { apiKeysRoutes } from './routes/apikeys.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -115,35 +109,14 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     pluginAccess: { '/docs': docsAccess, '/openapi.json': docsAccess },
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Custos API',
-        version: '0.1.0',
-        description: 'Protects user data: access grants, risk decisions, discovery guard, ledger.',
-      },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: ck_…' },
-          session: { type: 'apiKey', in: 'cookie', name: 'custos_session' },
-        },
-      },
-      security: [{ apiKey: [] }, { session: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-
   const { identity, access } = deps;
   const metrics = createMetrics(app, {
     outboxBacklog: deps.outboxBacklog,
     accessStats: access.accessStats,
     checkCounts: () => access.accessCheck.counts(),
   });
-  app.get('/openapi.json', { config: { access: docsAccess }, schema: { hide: true } }, async () =>
-    app.swagger(),
-  );
+  // Before the routes: the OpenAPI plugin documents only routes registered after it.
+  await registerOpenApi(app, { docsAccess });
   systemRoutes(app, {
     readiness: createReadiness({ store: deps.store, ledger: deps.ledger, clock: deps.clock }),
     metrics,

@@ -177,6 +177,27 @@ describe.each(backends)('console sign-in and sessions on %s', (backend) => {
     await expect(signIn(t.custos, 'alice', 'a brand new passphrase')).resolves.toBeDefined();
   });
 
+  it('refuses a password change from an API key with 403: only a person signed in has a password', async () => {
+    const { token } = await t.custos.apiKeys.create({
+      name: 'admin-key',
+      roles: ['admin'],
+      scopes: ['*'],
+      createdBy: 'test',
+    });
+    const refused = await inject({
+      method: 'POST',
+      url: '/v1/auth/password',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { currentPassword: testPassword, newPassword: 'a brand new passphrase' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({
+      code: 'auth.forbidden',
+      message: 'Only a person signed in may do this.',
+    });
+    await expect(signIn(t.custos, 'alice')).resolves.toBeDefined();
+  });
+
   it('refuses a common new password with 400 password.too_common and keeps the current one', async () => {
     const refused = await inject({
       method: 'POST',

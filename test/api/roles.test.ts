@@ -74,7 +74,7 @@ describe('role enforcement on every route', () => {
     const publicUrls = routes.filter((r) => 'public' in r.access).map((r) => r.url);
     for (const url of publicUrls) {
       expect(url).toMatch(
-        /^(\/|\/healthz|\/readyz|\/docs.*|\/openapi\.json|\/ledger\/\*|\/v1\/ledger|\/v1\/auth\/(login|oidc\/login|oidc\/callback))$/,
+        /^(\/|\/healthz|\/readyz|\/docs.*|\/openapi\.json|\/ledger\/(checkpoint|tile\/entries\/\*|tile\/\*|\*)|\/v1\/ledger|\/v1\/auth\/(login|oidc\/login|oidc\/callback))$/,
       );
     }
   });

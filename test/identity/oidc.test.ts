@@ -172,6 +172,18 @@ describe.each(backends)('OIDC sign-in against an OpenID provider on %s', (backen
     expect([...me.json().user.roles].sort()).toEqual(['analyst', 'approver']);
   });
 
+  it('accepts the extra callback parameters providers add (iss, session_state, scope, authuser)', async () => {
+    const authorizationUrl = await startSignIn();
+    const state = authorizationUrl.searchParams.get('state') ?? '';
+    const code = provider.issueCode(authorizationUrl, dana);
+    const extras = { iss: provider.issuer, session_state: 'f0c3e1', scope: 'openid profile', authuser: '0' };
+    const callback = await finishSignIn(
+      `/v1/auth/oidc/callback?${new URLSearchParams({ code, state, ...extras })}`,
+    );
+    expect(callback.statusCode, callback.body).toBe(302);
+    expect((await sessionUser(sessionCookieOf(callback))).json().user.username).toBe('dana');
+  });
+
   it('reuses the same user on a second sign-in and updates its roles when the groups change', async () => {
     const first = await signInAtProvider(dana);
     const firstUser = (await sessionUser(sessionCookieOf(first.callback))).json().user;
@@ -254,8 +266,14 @@ describe.each(backends)('OIDC sign-in against an OpenID provider on %s', (backen
     expect(repeated.statusCode).toBe(400);
     const overLong = await finishSignIn(`/v1/auth/oidc/callback?code=${'a'.repeat(5000)}&state=${state}`);
     expect(overLong.statusCode).toBe(400);
+    // Parameters Custos does not name are bounded alike.
+    const overLongExtra = await finishSignIn(
+      `/v1/auth/oidc/callback?code=${code}&state=${state}&authuser=${'0'.repeat(5000)}`,
+    );
+    expect(overLongExtra.statusCode).toBe(400);
     expect(sessionCookieOf(repeated)).toBeUndefined();
     expect(sessionCookieOf(overLong)).toBeUndefined();
+    expect(sessionCookieOf(overLongExtra)).toBeUndefined();
     expect(provider.tokensIssued).toBe(0);
   });
 

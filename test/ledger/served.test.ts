@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proveInclusion, verifyProof } from '../../src/ledger/proof.js';
 import { openSource } from '../../src/ledger/source.js';
+import { entriesPath, tilePath } from '../../src/ledger/tiles.js';
 import { verifyLog } from '../../src/ledger/verify.js';
 import { createTestCustos, type TestCustos } from '../support/app.js';
 
@@ -52,6 +53,38 @@ describe('a log written by Custos, as an outside auditor sees it', () => {
     }
     const checkpoint = await fetch(`${url}/ledger/checkpoint`);
     expect(checkpoint.headers.get('content-type')).toContain('text/plain');
+  });
+
+  it('serves the same files at the paths its OpenAPI document gives, with the index percent-encoded', async () => {
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    const templates = Object.keys(document.paths).filter((p) => p.startsWith('/ledger/'));
+    expect(templates.sort()).toEqual([
+      '/ledger/checkpoint',
+      '/ledger/tile/entries/{index}',
+      '/ledger/tile/{level}/{index}',
+    ]);
+    // The partial tiles, whose index holds a slash (`003.p/232`), as a generated client sends it.
+    const size = t.custos.ledger.sizes().integrated;
+    const [full, width] = [Math.floor(size / 256), size % 256];
+    expect(width).toBeGreaterThan(0);
+    const files = [
+      { c2sp: tilePath(0, full, width), prefix: 'tile/0/', template: '/ledger/tile/{level}/{index}' },
+      { c2sp: entriesPath(full, width), prefix: 'tile/entries/', template: '/ledger/tile/entries/{index}' },
+    ];
+    for (const { c2sp, prefix, template } of files) {
+      const index = c2sp.slice(prefix.length);
+      expect(index).toContain('/');
+      const documented = template.replace('{level}', '0').replace('{index}', encodeURIComponent(index));
+      const [asC2sp, asDocumented] = await Promise.all([
+        fetch(`${url}/ledger/${c2sp}`),
+        fetch(`${url}${documented}`),
+      ]);
+      expect(asC2sp.status, c2sp).toBe(200);
+      expect(asDocumented.status, documented).toBe(200);
+      expect(Buffer.from(await asDocumented.arrayBuffer())).toEqual(Buffer.from(await asC2sp.arrayBuffer()));
+    }
   });
 
   it('gives a C2SP tlog-proof over HTTP that verifies offline', async () => {

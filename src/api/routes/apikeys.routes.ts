@@ -16,6 +16,7 @@ export function apiKeysRoutes(
     {
       config: { access: { permission: 'apikeys.read' } },
       schema: {
+        operationId: 'listApiKeys',
         tags: ['apikeys'],
         summary: 'List API keys (never their secrets).',
         querystring: z.object({ includeRevoked: z.enum(['true', 'false']).optional() }).strict(),
@@ -32,6 +33,7 @@ export function apiKeysRoutes(
     {
       config: { access: { permission: 'apikeys.write' } },
       schema: {
+        operationId: 'createApiKey',
         tags: ['apikeys'],
         summary: 'Create an API key; the token in the response is shown only this once.',
         body: z
@@ -59,6 +61,7 @@ export function apiKeysRoutes(
     {
       config: { access: { permission: 'apikeys.write' } },
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['apikeys'],
         summary: 'Revoke an API key; effective on its next use.',
         params: idParam('key'),

@@ -18,6 +18,25 @@ export interface CookieSettings {
 
 const sessionResponse = z.object({ user: userSchema, csrfToken: z.string(), expiresAt: z.number() });
 
+const callbackValue = z.string().max(4096);
+/**
+ * What providers send back to the redirect URI (RFC 6749 4.1.2 and 4.1.2.1, RFC 9207 `iss`, OIDC
+ * Session Management `session_state`). Providers add others (Google: `scope`, `authuser`, `hd`,
+ * `prompt`), so unknown parameters are accepted too, as strings of bounded length; the OIDC client
+ * reads the whole callback URL.
+ */
+const oidcCallbackQuery = z
+  .object({
+    code: callbackValue.optional().describe('The authorization code.'),
+    state: callbackValue.optional().describe('The state Custos sent; one use only.'),
+    iss: callbackValue.optional().describe('The issuer (RFC 9207), when the provider sends it.'),
+    error: callbackValue.optional().describe('Set when the provider refused or failed the sign-in.'),
+    error_description: callbackValue.optional(),
+    error_uri: callbackValue.optional(),
+    session_state: callbackValue.optional(),
+  })
+  .catchall(callbackValue);
+
 function secure(request: FastifyRequest, settings: CookieSettings): boolean {
   return settings.mode === 'always' || (settings.mode === 'auto' && request.protocol === 'https');
 }
@@ -56,6 +75,7 @@ export function authRoutes(
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'signIn',
         tags: ['auth'],
         summary: 'Sign in with username and password; sets the session cookie.',
         body: z.object({ username, password }).strict(),
@@ -79,6 +99,7 @@ export function authRoutes(
     {
       config: { access: { permission: 'session.self' } },
       schema: {
+        operationId: 'signOut',
         tags: ['auth'],
         summary: 'End the current session.',
         response: { 204: z.null(), ...errorResponses(401, 403) },
@@ -97,6 +118,7 @@ export function authRoutes(
     {
       config: { access: { permission: 'session.self' } },
       schema: {
+        operationId: 'getSession',
         tags: ['auth'],
         summary: 'The signed-in user.',
         response: { 200: z.object({ user: userSchema }), ...errorResponses(401, 403) },
@@ -108,8 +130,10 @@ export function authRoutes(
   app.post(
     '/v1/auth/password',
     {
-      config: { access: { permission: 'session.self' } },
+      // An API key has no password to change: this is for people signed in to the console.
+      config: { access: { permission: 'session.self', people: true } },
       schema: {
+        operationId: 'changePassword',
         tags: ['auth'],
         summary:
           'Change your own password; throttled like sign-in, refuses common passwords, ends your other sessions.',
@@ -134,7 +158,15 @@ export function authRoutes(
     '/v1/auth/oidc/login',
     {
       config: { access: { public: true } },
-      schema: { tags: ['auth'], summary: 'Start OIDC sign-in (redirects to the identity provider).' },
+      schema: {
+        operationId: 'startOidcSignIn',
+        tags: ['auth'],
+        summary: 'Start OIDC sign-in (redirects to the identity provider).',
+        response: {
+          302: z.null().describe('To the identity provider’s sign-in page (`location` header).'),
+          ...errorResponses(401, 404),
+        },
+      },
     },
     async (_request, reply) => {
       if (!deps.oidc) throw new CustosError('auth.oidc_disabled');
@@ -147,9 +179,14 @@ export function authRoutes(
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'completeOidcSignIn',
         tags: ['auth'],
         summary: 'OIDC redirect target: completes sign-in and redirects to the console.',
-        querystring: z.record(z.string(), z.string().max(4096)),
+        querystring: oidcCallbackQuery,
+        response: {
+          302: z.null().describe('Signed in: to the console, with the session cookie set.'),
+          ...errorResponses(400, 401, 404, 503),
+        },
       },
     },
     async (request, reply) => {

@@ -55,6 +55,7 @@ export function reviewsRoutes(app: App, deps: { accessReviews: AccessReviews }):
     {
       config: { access: { permission: 'access.reviews.manage', people: true } },
       schema: {
+        operationId: 'createAccessReview',
         tags: ['access'],
         summary: 'Start a review campaign over standing roles, service keys and long grants.',
         body: z
@@ -87,6 +88,7 @@ export function reviewsRoutes(app: App, deps: { accessReviews: AccessReviews }):
     {
       config: { access: { permission: 'access.reviews.read' } },
       schema: {
+        operationId: 'listAccessReviews',
         tags: ['access'],
         summary: 'Review campaigns, newest first.',
         response: { 200: z.object({ campaigns: z.array(campaignSchema) }), ...errorResponses(401, 403) },
@@ -100,6 +102,7 @@ export function reviewsRoutes(app: App, deps: { accessReviews: AccessReviews }):
     {
       config: { access: { permission: 'access.reviews.read' } },
       schema: {
+        operationId: 'getAccessReviewReport',
         tags: ['access'],
         summary: 'What a campaign reviewed and what happened to each item.',
         params: campaignParams,
@@ -114,6 +117,7 @@ export function reviewsRoutes(app: App, deps: { accessReviews: AccessReviews }):
     {
       config: { access: { permission: 'access.reviews.decide', people: true } },
       schema: {
+        operationId: 'listReviewItems',
         tags: ['access'],
         summary: 'The review items assigned to you.',
         querystring: z
@@ -137,6 +141,7 @@ export function reviewsRoutes(app: App, deps: { accessReviews: AccessReviews }):
     {
       config: { access: { permission: 'access.reviews.decide', people: true } },
       schema: {
+        operationId: 'decideReviewItem',
         tags: ['access'],
         summary: 'Confirm or revoke one privilege assigned to you for review.',
         params: itemParams,

@@ -11,9 +11,11 @@ export function systemRoutes(app: App, deps: { readiness: Readiness; metrics: Re
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'getLiveness',
         tags: ['system'],
         summary: 'Liveness: the process is up.',
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        // Public, but a bearer token sent along is still checked.
+        response: { 200: z.object({ status: z.literal('ok') }), ...errorResponses(401) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -24,12 +26,17 @@ export function systemRoutes(app: App, deps: { readiness: Readiness; metrics: Re
     {
       config: { access: { public: true } },
       schema: {
+        operationId: 'getReadiness',
         tags: ['system'],
         summary: 'Readiness: the store answers and has room, and ledger checkpoints are being published.',
         description:
           'A 503 names each failing part in `details.failing` as `{component, code, since}`; `code` is ' +
           'that of the first.',
-        response: { 200: z.object({ status: z.literal('ready') }), 503: errorBody },
+        response: {
+          200: z.object({ status: z.literal('ready') }),
+          ...errorResponses(401),
+          503: errorBody.describe('Not ready: `details.failing` names each failing part.'),
+        },
       },
     },
     async (request, reply) => {
@@ -53,9 +60,16 @@ export function systemRoutes(app: App, deps: { readiness: Readiness; metrics: Re
     {
       config: { access: { permission: 'metrics.read' } },
       schema: {
+        operationId: 'getMetrics',
         tags: ['system'],
         summary: 'Prometheus metrics (text exposition format).',
-        response: { 200: z.string(), ...errorResponses(401, 403) },
+        response: {
+          200: {
+            description: 'The metrics, in the Prometheus text exposition format 0.0.4.',
+            content: { 'text/plain': { schema: z.string() } },
+          },
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (_request, reply) => {

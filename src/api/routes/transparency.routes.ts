@@ -23,6 +23,7 @@ export function transparencyRoutes(app: App, deps: { transparency: Transparency 
     {
       config: { access: { permission: 'transparency.read' } },
       schema: {
+        operationId: 'listSubjectAccesses',
         tags: ['transparency'],
         summary:
           'Every permitted access to one user’s data, newest first: when, which fields, why, a pseudonymous accessor and their role, and a ledger proof of each record.',

@@ -15,6 +15,7 @@ export function usersRoutes(
     {
       config: { access: { permission: 'users.read' } },
       schema: {
+        operationId: 'listUsers',
         tags: ['users'],
         summary: 'List console users.',
         querystring: z.object({ includeDisabled: z.enum(['true', 'false']).optional() }).strict(),
@@ -31,6 +32,7 @@ export function usersRoutes(
     {
       config: { access: { permission: 'users.read' } },
       schema: {
+        operationId: 'getUser',
         tags: ['users'],
         summary: 'One console user.',
         params: idParam('usr'),
@@ -45,6 +47,7 @@ export function usersRoutes(
     {
       config: { access: { permission: 'users.write' } },
       schema: {
+        operationId: 'createUser',
         tags: ['users'],
         summary: 'Create a console user; without a password one is generated and returned once.',
         body: z
@@ -72,6 +75,7 @@ export function usersRoutes(
     {
       config: { access: { permission: 'users.write' } },
       schema: {
+        operationId: 'disableUser',
         tags: ['users'],
         summary: 'Disable a user and end their sessions.',
         params: idParam('usr'),
