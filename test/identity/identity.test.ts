@@ -468,7 +468,12 @@ describe.each(backends)('identity on %s', (backend) => {
       const { apiKey, token } = await custos.apiKeys.create({ name: 'ingest', createdBy: 'test' });
       expect(token).toMatch(/^ck_[0-9A-HJKMNP-TV-Z]{26}_[A-Za-z0-9_-]{43}$/);
       expect(token.slice(3, 29)).toBe(apiKey.id.slice(4));
-      expect(apiKey).toMatchObject({ name: 'ingest', roles: ['service'], scopes: ['access.check', 'access.catalog.read'], lastUsedAt: null });
+      expect(apiKey).toMatchObject({
+        name: 'ingest',
+        roles: ['service'],
+        scopes: ['access.check', 'access.catalog.read'],
+        lastUsedAt: null,
+      });
       const secret = token.slice(30);
       const row = await custos.store.db
         .selectFrom('api_keys')
