@@ -53,15 +53,11 @@ export interface AccessRequest {
   expiresAt: number;
 }
 
-export interface CreateRequestInput {
-  purpose: Purpose;
-  ticketId: string;
-  subjects: string[];
-  fields: string[];
-  operations: Operation[];
-  durationMs: number;
-  justification: string;
-}
+/** What a requester asks for; the rest of an AccessRequest is Custos's. */
+export type CreateRequestInput = Pick<
+  AccessRequest,
+  'purpose' | 'ticketId' | 'subjects' | 'fields' | 'operations' | 'durationMs' | 'justification'
+>;
 
 function toApproval(row: AccessApprovalsTable): Approval {
   return {

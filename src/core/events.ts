@@ -112,22 +112,22 @@ export const ocsfClass = {
   userAccessManagement: 3005,
 } as const;
 
+/** What a domain says of an event; the builder adds its id, time and the OCSF derived fields. */
+export interface DomainEventInput {
+  topic: string;
+  classUid: number;
+  activityId: number;
+  message: string;
+  actorId?: string | undefined;
+  severityId?: number;
+  payload: Record<string, unknown>;
+}
+
 /**
  * The one builder of Custos events: an id and the time from the clock, the actor as OCSF puts
  * it, and the domain's payload in `unmapped`. Domains choose the class and activity.
  */
-export function domainEvent(
-  clock: Clock,
-  input: {
-    topic: string;
-    classUid: number;
-    activityId: number;
-    message: string;
-    actorId?: string | undefined;
-    severityId?: number;
-    payload: Record<string, unknown>;
-  },
-): CustosEvent {
+export function domainEvent(clock: Clock, input: DomainEventInput): CustosEvent {
   return createEvent({
     uid: newId('evt', clock),
     topic: input.topic,

@@ -70,6 +70,22 @@ export function createApiKeys(deps: {
 }) {
   const { store, clock, outbox } = deps;
 
+  /** `identity.apikey.revoked`, with why when it was not a person's own choice. */
+  function revokedEvent(
+    key: { id: string; name: string },
+    by: string,
+    why?: { reason: string; createdBy: string },
+  ) {
+    return identityEvent(clock, {
+      topic: 'identity.apikey.revoked',
+      kind: 'account',
+      activityId: accountActivity.disable,
+      message: `API key ${key.name} revoked${why ? ': its creator was disabled' : ''}`,
+      actorId: by,
+      payload: { apiKeyId: key.id, name: key.name, ...why },
+    });
+  }
+
   return {
     /** Creates a key; the returned token is the only time the secret is ever shown. */
     async create(input: CreateApiKeyInput): Promise<{ apiKey: ApiKey; token: string }> {
@@ -143,17 +159,7 @@ export function createApiKeys(deps: {
         if (row.revoked_at !== null) return toApiKey(row);
         const now = clock.now();
         await tx.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).execute();
-        await outbox.enqueue(
-          tx,
-          identityEvent(clock, {
-            topic: 'identity.apikey.revoked',
-            kind: 'account',
-            activityId: accountActivity.disable,
-            message: `API key ${row.name} revoked`,
-            actorId,
-            payload: { apiKeyId: id, name: row.name },
-          }),
-        );
+        await outbox.enqueue(tx, revokedEvent({ id, name: row.name }, actorId));
         return toApiKey({ ...row, revoked_at: now });
       });
     },
@@ -172,17 +178,7 @@ export function createApiKeys(deps: {
         .returning(['id', 'name'])
         .execute();
       for (const key of revoked) {
-        await outbox.enqueue(
-          tx,
-          identityEvent(clock, {
-            topic: 'identity.apikey.revoked',
-            kind: 'account',
-            activityId: accountActivity.disable,
-            message: `API key ${key.name} revoked: its creator was disabled`,
-            actorId: by,
-            payload: { apiKeyId: key.id, name: key.name, reason: 'creator_disabled', createdBy: userId },
-          }),
-        );
+        await outbox.enqueue(tx, revokedEvent(key, by, { reason: 'creator_disabled', createdBy: userId }));
       }
       return revoked.map((k) => k.id);
     },

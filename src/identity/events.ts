@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { type CustosEvent, domainEvent, ocsfClass } from '../core/events.js';
+import { type CustosEvent, type DomainEventInput, domainEvent, ocsfClass } from '../core/events.js';
 
 /** OCSF Account Change activities. */
 export const accountActivity = { create: 1, passwordChange: 3, disable: 5, delete: 6, other: 99 } as const;
@@ -7,15 +7,7 @@ export const accountActivity = { create: 1, passwordChange: 3, disable: 5, delet
 /** An identity event: OCSF Account Change (3001) or Authentication (3002). */
 export function identityEvent(
   clock: Clock,
-  input: {
-    topic: string;
-    kind: 'account' | 'authentication';
-    activityId: number;
-    message: string;
-    actorId?: string | undefined;
-    severityId?: number;
-    payload: Record<string, unknown>;
-  },
+  input: Omit<DomainEventInput, 'classUid'> & { kind: 'account' | 'authentication' },
 ): CustosEvent {
   const { kind, ...rest } = input;
   return domainEvent(clock, {
