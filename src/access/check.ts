@@ -150,7 +150,6 @@ export function createAccessCheck(deps: {
       return [...tallies.values()].map((t) => ({ ...t }));
     },
 
-    prepare,
     check: (input: CheckInput, caller: string) => run(prepare(input), caller),
 
     /**
