@@ -139,14 +139,15 @@ export function issueFor(
   tx: Transaction<Database>,
   row: AccessRequestsTable,
 ): Promise<Grant> {
+  const { requesterId, purpose, ticketId, subjects, fields, operations, durationMs } = toRequest(row, []);
   return grants.issue(tx, {
-    actorId: row.requester_id,
-    purpose: row.purpose as Purpose,
-    ticketId: row.ticket_id,
-    subjects: JSON.parse(row.subjects) as string[],
-    fields: JSON.parse(row.fields) as string[],
-    operations: JSON.parse(row.operations) as Operation[],
-    durationMs: row.duration_ms,
+    actorId: requesterId,
+    purpose,
+    ticketId,
+    subjects,
+    fields,
+    operations,
+    durationMs,
     source: 'approval',
     requestId: row.id,
   });
