@@ -4,7 +4,8 @@
 import { configKeys, loadConfig } from '../dist/core/config.js';
 
 const { config } = loadConfig({ env: {} });
-const valueAt = (path) => path.split('.').reduce((node, key) => (node == null ? undefined : node[key]), config);
+const valueAt = (path) =>
+  path.split('.').reduce((node, key) => (node == null ? undefined : node[key]), config);
 for (const key of configKeys()) {
   const value = valueAt(key.path);
   const shown = value === undefined ? '—' : `\`${JSON.stringify(value)}\``;

@@ -31,7 +31,8 @@ async function call(custos, method, url, token, payload) {
     headers: token ? { authorization: `Bearer ${token}` } : {},
     ...(payload ? { payload } : {}),
   });
-  if (response.statusCode !== 200) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
+  if (response.statusCode !== 200)
+    throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
   return response.json();
 }
 
@@ -39,11 +40,21 @@ async function example({ batched, overrides }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'custos-examples-'));
   const { config } = loadConfig({
     env: {},
-    overrides: { dataDir, 'log.level': 'silent', 'ledger.origin': origin, 'ledger.maxDelay': '50ms', ...overrides },
+    overrides: {
+      dataDir,
+      'log.level': 'silent',
+      'ledger.origin': origin,
+      'ledger.maxDelay': '50ms',
+      ...overrides,
+    },
   });
   const custos = await createCustos(config);
   try {
-    const { token } = await custos.apiKeys.create({ name: 'support-tool', roles: ['service'], createdBy: 'example' });
+    const { token } = await custos.apiKeys.create({
+      name: 'support-tool',
+      roles: ['service'],
+      createdBy: 'example',
+    });
     const { user } = await custos.users.create({
       username: 'ana',
       roles: ['engineer'],
@@ -79,7 +90,9 @@ async function example({ batched, overrides }) {
     const [access] = listing.accesses;
     if (!access) throw new Error('the transparency listing is empty');
     if ((access.proof.batch !== undefined) !== batched) {
-      throw new Error(`expected a ${batched ? 'batched' : 'single'} record proof, got ${JSON.stringify(access.proof)}`);
+      throw new Error(
+        `expected a ${batched ? 'batched' : 'single'} record proof, got ${JSON.stringify(access.proof)}`,
+      );
     }
     verifyRecordProof(access.proof, ledger.vkey, access.record);
     return { origin: ledger.origin, vkey: ledger.vkey, record: access.record, proof: access.proof };

@@ -1,10 +1,47 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
+/** The newest modification time of any file under these paths. */
+function newest(paths: string[]): number {
+  let latest = 0;
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const stat = statSync(path);
+    if (stat.isDirectory())
+      latest = Math.max(latest, newest(readdirSync(path).map((name) => join(path, name))));
+    else latest = Math.max(latest, stat.mtimeMs);
+  }
+  return latest;
+}
+
 /**
- * Compiles src/ to dist/ once, for the tests that run Custos as a real process, and names this
+ * Builds the web console into dist/web when its sources (or the ledger verifier it shares with
+ * the server) changed since the last build, for the browser tests and the served `/`.
+ */
+function buildConsole(root: string): void {
+  const built = join(root, 'dist/web/index.html');
+  const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'src/ledger', 'package-lock.json'];
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(sources.map((path) => join(root, path)))) return;
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--logLevel',
+      'warn',
+      '--config',
+      'web/vite.config.ts',
+    ],
+    // Vitest sets NODE_ENV=test, which would give React's development build.
+    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
+  );
+}
+
+/**
+ * Compiles src/ to dist/ once and builds the console, for the tests that run Custos as a real process, and names this
  * run's PostgreSQL schemas. Schemas are dropped when the whole run ends, not after each test:
  * Kysely's migrator lists the tables of every schema, and a schema dropped by another test file
  * in the middle of that listing fails it with "schema … does not exist".
@@ -19,6 +56,7 @@ export default function setup(): () => Promise<void> {
       stdio: 'inherit',
     },
   );
+  buildConsole(root);
   const run = `t${randomBytes(4).toString('hex')}`;
   process.env.CUSTOS_TEST_RUN = run;
   return async () => {

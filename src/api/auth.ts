@@ -7,7 +7,15 @@ import type { Sessions } from '../identity/sessions.js';
 
 /** Who is calling: a console user with a session, or a platform service with an API key. */
 export type Principal =
-  | { kind: 'user'; id: string; username: string; roles: Role[]; sessionId: string }
+  | {
+      kind: 'user';
+      id: string;
+      username: string;
+      roles: Role[];
+      sessionId: string;
+      /** Signed in with a generated password: only their own session and password change. */
+      passwordChangeRequired: boolean;
+    }
   | { kind: 'apikey'; id: string; name: string; roles: Role[]; scopes: string[] };
 
 /**
@@ -68,12 +76,23 @@ async function authenticate(
       throw new CustosError('auth.csrf_failed');
     }
   }
-  return { kind: 'user', id: user.id, username: user.username, roles: user.roles, sessionId: session.id };
+  return {
+    kind: 'user',
+    id: user.id,
+    username: user.username,
+    roles: user.roles,
+    sessionId: session.id,
+    passwordChangeRequired: user.passwordChangeRequired,
+  };
 }
 
 function authorize(access: Access, principal: Principal | undefined): void {
   if ('public' in access) return;
   if (!principal) throw new CustosError('auth.required');
+  // A printed password is for one thing only: choosing a real one (or signing out).
+  if (principal.kind === 'user' && principal.passwordChangeRequired && access.permission !== 'session.self') {
+    throw new CustosError('auth.password_change_required');
+  }
   const allowed =
     rolesAllow(principal.roles, access.permission) &&
     (principal.kind === 'user' || (!access.people && scopeAllows(principal.scopes, access.permission)));

@@ -52,6 +52,9 @@ export const userSchema = z.object({
   disabledAt: z.number().nullable(),
   lastLoginAt: z.number().nullable(),
   oidc: z.boolean(),
+  passwordChangeRequired: z
+    .boolean()
+    .describe('Signed in with a generated password: must choose a new one before anything else.'),
 });
 
 export const username = z.string().min(2).max(64);

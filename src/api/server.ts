@@ -10,6 +10,7 @@ import type { IdentityServices } from '../identity/domain.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
+import { registerConsole } from './console.js';
 import { registerErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -37,6 +38,8 @@ export interface ApiSettings {
   publicDocs: boolean;
   cookieSecure: 'auto' | 'always' | 'never';
   sessionTtlMs: number;
+  /** The built console; `dist/web` of this package when absent. */
+  consoleDir?: string;
 }
 
 export interface ApiDeps {
@@ -106,7 +109,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   const routes = registerGuard(app, {
     sessions: deps.identity.sessions,
     apiKeys: deps.identity.apiKeys,
-    pluginAccess: { '/docs': docsAccess, '/openapi.json': docsAccess },
+    pluginAccess: { '/docs': docsAccess, '/openapi.json': docsAccess, '/assets/': { public: true } },
   });
 
   const { identity, access } = deps;
@@ -141,5 +144,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   breakGlassRoutes(app, access);
   reviewsRoutes(app, access);
   transparencyRoutes(app, access);
+  await registerConsole(app, deps.settings.consoleDir ? { dir: deps.settings.consoleDir } : {});
   return { app, routes };
 }

@@ -24,7 +24,8 @@ export async function ensureFirstAdmin(custos: Custos, username = 'admin'): Prom
 
 export function printCredentials(io: Io, username: string, password: string): void {
   io.out('');
-  io.out('  First admin account created. The password is shown only this once:');
+  io.out('  First admin account created. The password is shown only this once and opens one session,');
+  io.out('  in which you choose your own (lost it? `custos user reset-password admin`):');
   io.out(`    username: ${username}`);
   io.out(`    password: ${password}`);
   io.out('');
@@ -39,7 +40,9 @@ function portFlag(value: string): number {
 export function registerServe(program: Command, io: Io): void {
   program
     .command('serve')
-    .description('run the Custos API; migrates the store and creates the first admin on an empty store')
+    .description(
+      'run the Custos API and web console; migrates the store and creates the first admin on an empty store',
+    )
     .option('--port <port>', 'TCP port (config server.port, CUSTOS_SERVER_PORT; default 7070)', portFlag)
     .option('--host <host>', 'listen address (config server.host, CUSTOS_SERVER_HOST; default 127.0.0.1)')
     .action(async (_options, command: Command) => {
@@ -52,7 +55,7 @@ export function registerServe(program: Command, io: Io): void {
       custos.start();
       if (password) printCredentials(io, 'admin', password);
       io.out(`  Custos is listening on ${address}`);
-      io.out(`  Console and API reference: ${address}/docs   Health: ${address}/healthz`);
+      io.out(`  Console: ${address}/   API reference: ${address}/docs   Health: ${address}/healthz`);
       // Auditors pin this key to verify checkpoints and proofs (custos ledger verify --vkey).
       io.out(`  Ledger ${custos.ledger.origin}, verifier key: ${custos.ledger.vkey}`);
       io.out(`  Store: ${config.database.url ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`);

@@ -52,7 +52,9 @@ export function registerUser(program: Command, io: Io): void {
           `created ${created.user.username} (${created.user.id}) with roles ${created.user.roles.join(', ')}`,
         );
         if (created.generatedPassword)
-          io.out(`password (shown only this once): ${created.generatedPassword}`);
+          io.out(
+            `password (shown only this once, good for one sign-in, then they choose their own): ${created.generatedPassword}`,
+          );
       });
     });
 
@@ -65,6 +67,22 @@ export function registerUser(program: Command, io: Io): void {
         const users = await custos.users.list({ includeDisabled: Boolean(options.all) });
         if (options.json) io.out(JSON.stringify(users));
         else printTable(io, users.map(userRow));
+      });
+    });
+
+  user
+    .command('reset-password <user>')
+    .description(
+      'give a user (by id or username) a generated password for one sign-in, after which they choose their own; ends their sessions',
+    )
+    .action(async (ref: string, _options, command: Command) => {
+      await withCustos(command, io, async (custos, options) => {
+        const target = await resolveUser(custos, ref);
+        const password = await custos.users.resetPassword(target.id, 'cli');
+        if (options.json) io.out(JSON.stringify({ user: target.username, password }));
+        else {
+          io.out(`password for ${target.username} (shown only this once, good for one sign-in): ${password}`);
+        }
       });
     });
 

@@ -13,6 +13,10 @@ export const errorCodes = {
   'auth.session_expired': { status: 401, message: 'The session has expired; sign in again.' },
   'auth.csrf_failed': { status: 403, message: 'The CSRF token is missing or does not match.' },
   'auth.forbidden': { status: 403, message: 'Your role does not allow this action.' },
+  'auth.password_change_required': {
+    status: 403,
+    message: 'Choose a new password first: the one you signed in with was generated for one use.',
+  },
   'auth.throttled': { status: 429, message: 'Too many failed attempts; try again later.' },
   'auth.oidc_failed': { status: 401, message: 'The identity provider sign-in failed.' },
   'auth.oidc_disabled': { status: 404, message: 'OIDC sign-in is not configured.' },

@@ -8,7 +8,7 @@ import { createPasswordAttempts, type ThrottleSettings } from './attempts.js';
 import { accountActivity, identityEvent } from './events.js';
 import { verifyPassword } from './passwords.js';
 import type { NewSession, Sessions } from './sessions.js';
-import { toUser, type User, type Users } from './users.js';
+import { generatedPasswordFresh, generatedPasswordUsed, toUser, type User, type Users } from './users.js';
 
 export type { ThrottleSettings };
 
@@ -117,6 +117,20 @@ export function createLogin(deps: {
         throw new CustosError('auth.invalid_credentials');
       }
 
+      // A generated password opens one session only (it was printed, so it may be in a terminal's
+      // scrollback or a log): claimed atomically, so two sign-ins racing with it get one session.
+      if (row.password_change_required !== 0) {
+        const claimed = await store.db
+          .updateTable('users')
+          .set({ password_change_required: generatedPasswordUsed })
+          .where('id', '=', row.id)
+          .where('password_change_required', '=', generatedPasswordFresh)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) {
+          await recordLogin(input, 'failed', row.id);
+          throw new CustosError('auth.invalid_credentials');
+        }
+      }
       await attempt.succeeded();
       const created = await deps.sessions.create(row.id, { ip: input.ip, userAgent: input.userAgent });
       const now = clock.now();

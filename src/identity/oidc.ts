@@ -106,6 +106,7 @@ export function createOidc(deps: {
         updated_at: now,
         disabled_at: null,
         last_login_at: now,
+        password_change_required: 0,
       };
       await tx.insertInto('users').values(row).execute();
       await outbox.enqueue(

@@ -11,6 +11,13 @@ import { assertPasswordStrength, defaultPasswordPolicy, type PasswordPolicy } fr
 import { type Role, userRoles } from './roles.js';
 import { generatePassword } from './secrets.js';
 
+/**
+ * `users.password_change_required`: 0 for a password the person chose; a generated (printed) one
+ * is fresh until it opens a session, then used, and signs in no more.
+ */
+export const generatedPasswordFresh = 1;
+export const generatedPasswordUsed = 2;
+
 export const usernamePattern = /^[a-z0-9][a-z0-9._-]{1,63}$/;
 
 /** A console user as the rest of Custos sees it: never the password hash. */
@@ -23,6 +30,8 @@ export interface User {
   disabledAt: number | null;
   lastLoginAt: number | null;
   oidc: boolean;
+  /** Signed in with a generated password: must choose their own before doing anything else. */
+  passwordChangeRequired: boolean;
 }
 
 export function toUser(row: UserRow): User {
@@ -35,6 +44,7 @@ export function toUser(row: UserRow): User {
     disabledAt: row.disabled_at,
     lastLoginAt: row.last_login_at,
     oidc: row.oidc_subject !== null,
+    passwordChangeRequired: row.password_change_required !== 0,
   };
 }
 
@@ -130,6 +140,7 @@ export function createUsers(deps: {
         updated_at: now,
         disabled_at: null,
         last_login_at: null,
+        password_change_required: generatedPassword ? generatedPasswordFresh : 0,
       };
       await insertAnnounced(
         store,
@@ -269,6 +280,45 @@ export function createUsers(deps: {
       });
     },
 
+    /**
+     * Gives a user a new generated password (returned once), good for one sign-in after which they
+     * must choose their own; ends all their sessions. For an administrator at the command line when
+     * a person is locked out, or lost the first session opened with a printed password.
+     */
+    async resetPassword(id: string, by: string): Promise<string> {
+      const generated = generatePassword();
+      const hash = await hashPassword(generated);
+      await store.transaction(async (tx) => {
+        const now = clock.now();
+        const result = await tx
+          .updateTable('users')
+          .set({ password_hash: hash, updated_at: now, password_change_required: generatedPasswordFresh })
+          .where('id', '=', id)
+          .where('disabled_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0)
+          throw new CustosError('resource.not_found', 'no such user, or the user is disabled');
+        await tx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('user_id', '=', id)
+          .where('revoked_at', 'is', null)
+          .execute();
+        await outbox.enqueue(
+          tx,
+          identityEvent(clock, {
+            topic: 'identity.user.password_reset',
+            kind: 'account',
+            activityId: accountActivity.passwordChange,
+            message: 'password reset to a generated one-time password',
+            actorId: by,
+            payload: { userId: id },
+          }),
+        );
+      });
+      return generated;
+    },
+
     /** Replaces a user's password (which must pass the policy) and ends their other sessions. */
     async setPassword(id: string, password: string, keepSessionId?: string): Promise<void> {
       validatePasswordLength(password);
@@ -284,7 +334,7 @@ export function createUsers(deps: {
         const now = clock.now();
         const result = await tx
           .updateTable('users')
-          .set({ password_hash: hash, updated_at: now })
+          .set({ password_hash: hash, updated_at: now, password_change_required: 0 })
           .where('id', '=', id)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) throw new CustosError('resource.not_found', 'no such user');

@@ -17,6 +17,8 @@ export interface User {
   disabledAt: number | null;
   lastLoginAt: number | null;
   oidc: boolean;
+  /** Signed in with a generated password: must choose a new one before anything else. */
+  passwordChangeRequired: boolean;
 }
 
 export interface ListUsersInput {

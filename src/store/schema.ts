@@ -15,6 +15,8 @@ export interface UsersTable {
   updated_at: Millis;
   disabled_at: Millis | null;
   last_login_at: Millis | null;
+  /** 1 while the user holds a generated password they must replace before anything else. */
+  password_change_required: number;
 }
 
 export interface SessionsTable {

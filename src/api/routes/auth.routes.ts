@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CustosError } from '../../core/errors.js';
 import type { Login } from '../../identity/login.js';
 import type { Oidc } from '../../identity/oidc.js';
+import { type Permission, permissions, type Role, rolesAllow } from '../../identity/roles.js';
 import type { NewSession, Sessions } from '../../identity/sessions.js';
 import type { Users } from '../../identity/users.js';
 import { csrfCookie, principalOf, sessionCookie } from '../auth.js';
@@ -16,7 +17,20 @@ export interface CookieSettings {
   ttlMs: number;
 }
 
-const sessionResponse = z.object({ user: userSchema, csrfToken: z.string(), expiresAt: z.number() });
+const permissionList = z
+  .array(z.enum(permissions as [Permission, ...Permission[]]))
+  .describe('What the signed-in user’s roles allow; the console shows only what the server would allow.');
+const sessionResponse = z.object({
+  user: userSchema,
+  permissions: permissionList,
+  csrfToken: z.string(),
+  expiresAt: z.number(),
+});
+
+/** Every permission the roles grant, in the order the role table lists them. */
+function permissionsOf(roles: readonly Role[]): Permission[] {
+  return permissions.filter((permission) => rolesAllow(roles, permission));
+}
 
 const callbackValue = z.string().max(4096);
 /**
@@ -90,7 +104,12 @@ export function authRoutes(
         userAgent: request.headers['user-agent'] ?? '',
       });
       setSessionCookies(request, reply, created, deps.cookies);
-      return { user: created.user, csrfToken: created.csrfToken, expiresAt: created.session.expires_at };
+      return {
+        user: created.user,
+        permissions: permissionsOf(created.user.roles),
+        csrfToken: created.csrfToken,
+        expiresAt: created.session.expires_at,
+      };
     },
   );
 
@@ -121,10 +140,30 @@ export function authRoutes(
         operationId: 'getSession',
         tags: ['auth'],
         summary: 'The signed-in user.',
-        response: { 200: z.object({ user: userSchema }), ...errorResponses(401, 403) },
+        response: {
+          200: z.object({ user: userSchema, permissions: permissionList }),
+          ...errorResponses(401, 403),
+        },
       },
     },
-    async (request) => ({ user: await deps.users.get(principalOf(request).id) }),
+    async (request) => {
+      const user = await deps.users.get(principalOf(request).id);
+      return { user, permissions: permissionsOf(user.roles) };
+    },
+  );
+
+  app.get(
+    '/v1/auth/methods',
+    {
+      config: { access: { public: true } },
+      schema: {
+        operationId: 'getSignInMethods',
+        tags: ['auth'],
+        summary: 'How people may sign in here: always a password, OIDC when configured.',
+        response: { 200: z.object({ password: z.literal(true), oidc: z.boolean() }) },
+      },
+    },
+    async () => ({ password: true as const, oidc: deps.oidc !== undefined }),
   );
 
   app.post(

@@ -77,8 +77,4 @@ export function systemRoutes(app: App, deps: { readiness: Readiness; metrics: Re
       return deps.metrics.metrics();
     },
   );
-
-  app.get('/', { config: { access: { public: true } }, schema: { hide: true } }, async (_request, reply) =>
-    reply.redirect('/docs'),
-  );
 }

@@ -1,0 +1,6 @@
+import { z } from 'zod';
+
+// zod compiles object parsers with `new Function` when it may, and probes for that by trying it;
+// the console's CSP forbids eval, so even the probe would be a reported violation. Imported first
+// by main.tsx: the setting must hold before any schema is built.
+z.config({ jitless: true });
