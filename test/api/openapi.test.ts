@@ -139,13 +139,13 @@ describe('the OpenAPI document served at /openapi.json', () => {
     const documented = new Map(
       operationsOf(document).map(({ where, operation }) => [operation.operationId, { where, operation }]),
     );
-    // Only the docs viewer, the redirect to it and the catch-all for non-ledger files under
-    // /ledger/ go undocumented.
+    // Only the docs viewer, the console's page and files, and the catch-all for non-ledger files
+    // under /ledger/ go undocumented.
     expect(declared.filter((r) => !r.operationId).map((r) => r.url)).toEqual(
-      expect.arrayContaining(['/', '/ledger/*']),
+      expect.arrayContaining(['/', '/*', '/assets/*', '/ledger/*']),
     );
     for (const route of declared.filter((r) => !r.operationId)) {
-      expect(route.url).toMatch(/^(\/|\/ledger\/\*|\/docs(\/.*)?)$/);
+      expect(route.url).toMatch(/^(\/|\/\*|\/assets\/\*|\/ledger\/\*|\/docs(\/.*)?)$/);
     }
     const withIds = declared.filter((r) => r.operationId);
     expect(withIds.map((r) => r.operationId).sort()).toEqual([...documented.keys()].sort());

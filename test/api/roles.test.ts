@@ -68,13 +68,13 @@ describe('role enforcement on every route', () => {
     await t.dispose();
   });
 
-  it('declares an access rule on every route, and only docs and health are public', () => {
+  it('declares an access rule on every route, and only docs, health, sign-in and the console’s files are public', () => {
     const routes = t.custos.api.routes;
     expect(routes.length).toBeGreaterThan(10);
     const publicUrls = routes.filter((r) => 'public' in r.access).map((r) => r.url);
     for (const url of publicUrls) {
       expect(url).toMatch(
-        /^(\/|\/healthz|\/readyz|\/docs.*|\/openapi\.json|\/ledger\/(checkpoint|tile\/entries\/\*|tile\/\*|\*)|\/v1\/ledger|\/v1\/auth\/(login|oidc\/login|oidc\/callback))$/,
+        /^(\/|\/\*|\/assets\/\*|\/healthz|\/readyz|\/docs.*|\/openapi\.json|\/ledger\/(checkpoint|tile\/entries\/\*|tile\/\*|\*)|\/v1\/ledger|\/v1\/auth\/(login|methods|oidc\/login|oidc\/callback))$/,
       );
     }
   });

@@ -160,7 +160,7 @@ export function authRoutes(
         operationId: 'getSignInMethods',
         tags: ['auth'],
         summary: 'How people may sign in here: always a password, OIDC when configured.',
-        response: { 200: z.object({ password: z.literal(true), oidc: z.boolean() }) },
+        response: { 200: z.object({ password: z.literal(true), oidc: z.boolean() }), ...errorResponses(401) },
       },
     },
     async () => ({ password: true as const, oidc: deps.oidc !== undefined }),
