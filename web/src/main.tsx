@@ -5,11 +5,16 @@ import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
+import { setNonce } from 'get-nonce';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError, onSessionEvent } from './api/client.js';
 import { cssVariables, styleNonce, theme } from './app/theme.js';
 import { createConsoleRouter } from './router.js';
+
+// Mantine's scroll lock (react-remove-scroll) writes a <style> tag of its own; it takes the
+// page's nonce from here, like Mantine's own style tags do from getStyleNonce.
+setNonce(styleNonce());
 
 const queryClient = new QueryClient({
   defaultOptions: {

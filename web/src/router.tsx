@@ -1,11 +1,9 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { createRouter } from '@tanstack/react-router';
-import { ApiError } from './api/client.js';
-import { NotPermittedError } from './app/permissions.js';
 import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
 import { NotFound } from './ui/NotFound.js';
-import { ErrorState, NotPermitted } from './ui/states.js';
+import { RouteError } from './ui/RouteError.js';
 
 const routeTree = rootRoute.addChildren([signInRoute, passwordRoute, appRoute.addChildren([...homeRoutes])]);
 
@@ -18,11 +16,7 @@ export function createConsoleRouter(queryClient: QueryClient) {
     defaultPreloadStaleTime: 0,
     scrollRestoration: true,
     defaultNotFoundComponent: NotFound,
-    defaultErrorComponent: ({ error, reset }) => {
-      if (error instanceof NotPermittedError) return <NotPermitted permission={error.permission} />;
-      if (error instanceof ApiError && error.status === 403) return <NotPermitted />;
-      return <ErrorState error={error} onRetry={reset} />;
-    },
+    defaultErrorComponent: RouteError,
   });
 }
 

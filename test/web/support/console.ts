@@ -152,7 +152,10 @@ export async function accessibilityViolations(person: Person): Promise<string[]>
       (violation) =>
         `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes
           .slice(0, 3)
-          .map((node) => node.target.join(' '))
+          .map(
+            (node) =>
+              `${node.target.join(' ')}: ${(node.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 240)}`,
+          )
           .join('; ')})`,
     );
 }

@@ -17,7 +17,7 @@ import {
   useComputedColorScheme,
   useMantineColorScheme,
 } from '@mantine/core';
-import { useDisclosure, useHotkeys } from '@mantine/hooks';
+import { useDisclosure, useHotkeys, useMediaQuery } from '@mantine/hooks';
 import {
   IconChevronDown,
   IconLogout,
@@ -31,6 +31,7 @@ import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-route
 import { useEffect, useRef } from 'react';
 import { api, unwrap } from '../api/client.js';
 import { navSections } from '../modules.js';
+import { CommandPalette } from './CommandPalette.js';
 import type { NavItem } from './module.js';
 import { allows } from './permissions.js';
 import { useSession } from './session.js';
@@ -65,6 +66,12 @@ function ShortcutsHelp({
           </Table.Tr>
           <Table.Tr>
             <Table.Td>
+              <Kbd>Ctrl</Kbd> <Kbd>K</Kbd>
+            </Table.Td>
+            <Table.Td>Go to a page by name</Table.Td>
+          </Table.Tr>
+          <Table.Tr>
+            <Table.Td>
               <Kbd>j</Kbd> <Kbd>k</Kbd>
             </Table.Td>
             <Table.Td>Next and previous row in a list; Enter opens it, Esc closes it</Table.Td>
@@ -96,6 +103,9 @@ export function Shell() {
   const session = useSession();
   const [navOpen, nav] = useDisclosure(false);
   const [helpOpen, help] = useDisclosure(false);
+  const [paletteOpen, palette] = useDisclosure(false);
+  // Below the `sm` breakpoint the navigation slides away; while it is away it must not take focus.
+  const folded = useMediaQuery('(max-width: 48em)') && !navOpen;
   const { setColorScheme } = useMantineColorScheme();
   const scheme = useComputedColorScheme('light');
   const navigate = useNavigate();
@@ -114,7 +124,8 @@ export function Shell() {
   }, [pathname, nav.close]);
 
   useHotkeys([
-    ['shift+/', help.open],
+    ['shift+?', help.open],
+    ['mod+K', palette.open],
     [
       'g',
       () => {
@@ -210,7 +221,7 @@ export function Shell() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main navigation">
+      <AppShell.Navbar p="xs" aria-label="Main navigation" inert={folded}>
         <ScrollArea>
           <Stack gap="md">
             {sections.map((section) => (
@@ -237,6 +248,7 @@ export function Shell() {
         <Outlet />
       </AppShell.Main>
       <ShortcutsHelp opened={helpOpen} onClose={help.close} items={items} />
+      <CommandPalette opened={paletteOpen} onClose={palette.close} items={items} />
     </AppShell>
   );
 }

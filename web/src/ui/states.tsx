@@ -44,41 +44,37 @@ export function ErrorState({
 }) {
   const apiError = error instanceof ApiError ? error : undefined;
   return (
-    <Alert
-      color="red"
-      variant="light"
-      role="alert"
-      icon={<IconAlertTriangle />}
-      title={title ?? 'This could not be loaded'}
-    >
-      <Stack gap="xs">
-        <Text size="sm">{error instanceof Error ? error.message : 'Something went wrong.'}</Text>
-        {apiError && (
-          <Text size="xs" c="dimmed">
-            Code <Code>{apiError.code}</Code>
-            {apiError.requestId && (
-              <>
-                {' '}
-                · request <Code>{apiError.requestId}</Code>
-              </>
-            )}
-          </Text>
-        )}
-        {onRetry && (
-          <Group>
-            <Button
-              size="xs"
-              variant="white"
-              color="red"
-              onClick={onRetry}
-              leftSection={<IconRefresh size={14} />}
-            >
-              Retry
-            </Button>
-          </Group>
-        )}
-      </Stack>
-    </Alert>
+    <Stack gap="sm">
+      <Alert
+        color="red"
+        variant="light"
+        role="alert"
+        icon={<IconAlertTriangle />}
+        title={title ?? 'This could not be loaded'}
+      >
+        <Stack gap="xs">
+          <Text size="sm">{error instanceof Error ? error.message : 'Something went wrong.'}</Text>
+          {apiError && (
+            <Text size="xs">
+              Code <Code>{apiError.code}</Code>
+              {apiError.requestId && (
+                <>
+                  {' '}
+                  · request <Code>{apiError.requestId}</Code>
+                </>
+              )}
+            </Text>
+          )}
+        </Stack>
+      </Alert>
+      {onRetry && (
+        <Group>
+          <Button variant="default" onClick={onRetry} leftSection={<IconRefresh size={14} />}>
+            Retry
+          </Button>
+        </Group>
+      )}
+    </Stack>
   );
 }
 

@@ -1,0 +1,113 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  accessibilityViolations,
+  addPerson,
+  type ConsoleServer,
+  chromiumAvailable,
+  keepScreenshot,
+  launchChromium,
+  openPerson,
+  type Person,
+  phone,
+  signInAs,
+  startConsoleServer,
+} from './support/console.js';
+
+describe.skipIf(!chromiumAvailable())('the console shell in Chromium', () => {
+  let server: ConsoleServer;
+  let browser: Browser;
+  let person: Person | undefined;
+
+  beforeAll(async () => {
+    server = await startConsoleServer();
+    await addPerson(server.custos, 'erin', ['engineer'], 'Erin Engineer');
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+  afterEach(async (context) => {
+    if (person) {
+      await keepScreenshot(person.page, `shell-${context.task.name}`);
+      await person.context.close();
+      person = undefined;
+    }
+  });
+
+  it('is usable from the keyboard: shortcuts help, Ctrl-K, and the theme switch', async () => {
+    person = await openPerson(browser, server.baseUrl);
+    const { page } = person;
+    await signInAs(person, 'erin');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+    await page.keyboard.press('Shift+Slash');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await accessibilityViolations(person)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+
+    await page.keyboard.press('Control+k');
+    const palette = page.getByRole('dialog', { name: 'Go to a page' });
+    await palette.waitFor();
+    await page.keyboard.type('overv');
+    expect(await palette.getByRole('option').allTextContents()).toEqual(['Overview']);
+    await page.keyboard.press('Enter');
+    await palette.waitFor({ state: 'hidden' });
+
+    const scheme = () => page.locator('html').getAttribute('data-mantine-color-scheme');
+    const before = await scheme();
+    await page.getByRole('button', { name: /Switch to the (dark|light) theme/ }).click();
+    expect(await scheme()).not.toBe(before);
+    expect(await accessibilityViolations(person)).toEqual([]);
+    expect(person.problems).toEqual([]);
+  });
+
+  it('folds the navigation behind a menu button at phone width', async () => {
+    person = await openPerson(browser, server.baseUrl, { viewport: phone, colorScheme: 'dark' });
+    const { page } = person;
+    await signInAs(person, 'erin');
+    const overviewLink = page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', {
+      name: 'Overview',
+    });
+    // Folded away: off screen, and out of the keyboard's reach.
+    expect(await overviewLink.evaluate((link) => link.getBoundingClientRect().right <= 0)).toBe(true);
+    expect(
+      await page.getByRole('navigation', { name: 'Main navigation' }).getAttribute('inert'),
+    ).not.toBeNull();
+    await page.getByRole('button', { name: 'Toggle navigation' }).click();
+    await overviewLink.waitFor({ state: 'visible' });
+    expect(await accessibilityViolations(person)).toEqual([]);
+    expect(person.problems).toEqual([]);
+  });
+
+  it('shows a failure in place of the page, with its code, request id and Retry', async () => {
+    person = await openPerson(browser, server.baseUrl);
+    const { page } = person;
+    await signInAs(person, 'erin');
+    // The server is made to fail once on the way, as a proxy or an outage would.
+    await page.route('**/v1/auth/session', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          code: 'store.unavailable',
+          message: 'The store cannot be reached.',
+          requestId: 'rid_test_1',
+        }),
+      }),
+    );
+    await page.reload();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('The store cannot be reached.');
+    expect(await alert.textContent()).toContain('store.unavailable');
+    expect(await alert.textContent()).toContain('rid_test_1');
+    expect(await accessibilityViolations(person)).toEqual([]);
+    await page.unroute('**/v1/auth/session');
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  });
+});
