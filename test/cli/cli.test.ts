@@ -120,6 +120,16 @@ describe('custos command line', () => {
       (await run(['--data-dir', dataDir, '--json', 'user', 'list', '--all'])).out[0] as string,
     );
     expect(all).toHaveLength(3);
+    const reset = JSON.parse(
+      (await run(['--data-dir', dataDir, '--json', 'user', 'reset-password', 'dave'])).out[0] as string,
+    );
+    expect(reset).toMatchObject({ user: 'dave' });
+    expect(reset.password).toHaveLength(24);
+    const human = await run(['--data-dir', dataDir, 'user', 'reset-password', 'dave']);
+    expect(human.out.join('\n')).toMatch(/good for one sign-in/);
+    await expect(run(['--data-dir', dataDir, 'user', 'reset-password', 'carol'])).rejects.toMatchObject({
+      code: 'resource.not_found',
+    });
     await expect(
       run(['--data-dir', dataDir, 'user', 'add', 'eve', '--role', 'wizard']),
     ).rejects.toMatchObject({
