@@ -18,6 +18,7 @@ import { readAccessStats } from './metrics.js';
 import { createOffboarding } from './offboarding.js';
 import type { People } from './people.js';
 import type { ApprovalPolicy } from './policy.js';
+import { createLiveApprovalPolicy, createPolicyVersions, policyRefreshIntervalMs } from './policy.store.js';
 import { createProtectedSubjects } from './protected.js';
 import { createAccessRequests } from './requests.js';
 import { createAccessReviews } from './reviews.js';
@@ -69,7 +70,11 @@ export async function createAccessDomain(deps: {
   /** Custos's own users and keys, as the identity module answers through app.ts. */
   people: People;
 }) {
-  const { config, store, clock, logger, outbox, ledger, approvalPolicy, people } = deps;
+  const { config, store, clock, logger, outbox, ledger, people } = deps;
+  // Decisions ask this wrapper, so a policy saved through the API applies to the next one.
+  const approvalPolicy = createLiveApprovalPolicy(deps.approvalPolicy);
+  const policyVersions = createPolicyVersions({ store, clock, outbox, logger, live: approvalPolicy });
+  await policyVersions.refresh();
   const settings = config.access;
   const subjectIds = createSubjectIds(settings.subjectIdCase);
   const catalog = createCatalog(settings.catalog ?? defaultCatalog);
@@ -160,6 +165,12 @@ export async function createAccessDomain(deps: {
   const grantRevocations = createGrantRevocations({ store, grants, people });
   const offboarding = createOffboarding({ clock, outbox, grants });
   const jobs: Job[] = [
+    // Another node's saved policy version takes effect here within this interval.
+    {
+      name: 'approval policy refresh',
+      intervalMs: policyRefreshIntervalMs,
+      run: () => policyVersions.refresh(),
+    },
     // Break-glass uses nobody reviewed in time are escalated; review campaigns past their
     // deadline are closed, revoking what nobody confirmed. Every node may sweep.
     {
@@ -195,6 +206,7 @@ export async function createAccessDomain(deps: {
       protectedSubjects,
       accessRequests,
       approvalPolicy,
+      policyVersions,
       breakGlass,
       accessReviews,
       transparency,

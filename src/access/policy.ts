@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { CustosError } from '../core/errors.js';
+import { checkPolicySources, describeProblems, type PolicySource, readPolicyFolder } from './policy.check.js';
 
 /**
  * The policies shipped with Custos, in `policies/access/` at the package root: found by walking
@@ -63,7 +64,7 @@ export interface LoadedPolicy {
   file: string;
 }
 
-export type ApprovalPolicy = ReturnType<typeof loadApprovalPolicy>;
+export type ApprovalPolicy = ReturnType<typeof compileApprovalPolicy>;
 
 let loads = 0;
 
@@ -77,51 +78,35 @@ function messages(errors: readonly { message: string }[]): string {
  * request. Each policy must carry a unique `@id` and a `@reason`.
  */
 export function loadApprovalPolicy(dir: string = defaultPolicyDir) {
-  const fail = (message: string) =>
-    new CustosError('config.invalid', `approval policies in ${dir}: ${message}`);
-  let schema: string;
-  let files: string[];
+  let folder: { schema: string; sources: PolicySource[] };
   try {
-    schema = readFileSync(join(dir, 'schema.cedarschema'), 'utf8');
-    files = readdirSync(dir)
-      .filter((name) => name.endsWith('.cedar'))
-      .sort();
+    folder = readPolicyFolder(dir);
   } catch (error) {
-    throw fail((error as Error).message);
+    throw new CustosError('config.invalid', `approval policies in ${dir}: ${(error as Error).message}`);
   }
-  if (files.length === 0) throw fail('no .cedar files');
+  return compileApprovalPolicy(folder.schema, folder.sources, dir);
+}
 
+/**
+ * Compiles policy sources (a folder's files, some perhaps replaced by versions saved through the
+ * API) into the evaluator the access domain asks; refuses, naming each problem, a set that does
+ * not check (see checkPolicySources).
+ */
+export function compileApprovalPolicy(schema: string, sources: readonly PolicySource[], origin: string) {
+  const fail = (message: string) =>
+    new CustosError('config.invalid', `approval policies in ${origin}: ${message}`);
+  const checked = checkPolicySources(schema, sources);
+  if (checked.problems.length) throw fail(describeProblems(checked.problems));
   const staticPolicies: Record<string, string> = {};
   const loaded = new Map<string, LoadedPolicy>();
-  for (const file of files) {
-    const text = readFileSync(join(dir, file), 'utf8');
-    const parts = cedar.policySetTextToParts(text);
-    if (parts.type === 'failure') throw fail(`${file}: ${messages(parts.errors)}`);
-    if (parts.policy_templates.length) throw fail(`${file}: templates are not supported`);
-    for (const policy of parts.policies) {
-      const json = cedar.policyToJson(policy);
-      if (json.type === 'failure') throw fail(`${file}: ${messages(json.errors)}`);
-      const id = json.json.annotations?.id;
-      const reason = json.json.annotations?.reason;
-      if (!id || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) {
-        throw fail(`${file}: every policy needs an @id of lower-case letters, digits and dashes`);
-      }
-      if (!reason) throw fail(`${file}: policy ${id} has no @reason`);
-      const previous = loaded.get(id);
-      if (previous) throw fail(`${file}: policy id ${id} is also used in ${previous.file}`);
-      loaded.set(id, { id, effect: json.json.effect, reason, file });
-      staticPolicies[id] = policy;
-    }
-  }
-
-  const validation = cedar.validate({ schema, policies: { staticPolicies } });
-  if (validation.type === 'failure') throw fail(messages(validation.errors));
-  if (validation.validationErrors.length) {
-    throw fail(
-      validation.validationErrors
-        .map((e) => `${loaded.get(e.policyId)?.file ?? '?'}: policy ${e.policyId}: ${e.error.message}`)
-        .join('; '),
-    );
+  for (const policy of checked.policies) {
+    loaded.set(policy.id, {
+      id: policy.id,
+      effect: policy.effect,
+      reason: policy.reason,
+      file: `${policy.name}.cedar`,
+    });
+    staticPolicies[policy.id] = policy.text;
   }
 
   // The WebAssembly engine keeps parsed sets by name; a name per load keeps reloads apart.
@@ -132,7 +117,10 @@ export function loadApprovalPolicy(dir: string = defaultPolicyDir) {
   if (schemaParsed.type === 'failure') throw fail(messages(schemaParsed.errors));
 
   return {
-    dir,
+    dir: origin,
+    /** The schema and sources this evaluator was compiled from. */
+    schema,
+    sources: [...sources],
     /** Every policy in force, for `GET /v1/access/policies` and the docs. */
     policies(): LoadedPolicy[] {
       return [...loaded.values()];

@@ -23,6 +23,7 @@ import { checkRoutes } from './routes/check.routes.js';
 import { employeesRoutes } from './routes/employees.routes.js';
 import { grantsRoutes } from './routes/grants.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
+import { policiesRoutes } from './routes/policies.routes.js';
 import { protectedRoutes } from './routes/protected.routes.js';
 import { requestsRoutes } from './routes/requests.routes.js';
 import { reviewsRoutes } from './routes/reviews.routes.js';
@@ -135,6 +136,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   apiKeysRoutes(app, { apiKeys: identity.apiKeys });
   ledgerRoutes(app, { ledger: deps.ledger });
   catalogRoutes(app, access);
+  policiesRoutes(app, access);
   checkRoutes(app, access);
   employeesRoutes(app, access);
   ticketsRoutes(app, access);

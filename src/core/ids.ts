@@ -28,6 +28,7 @@ export const idPrefixes = {
   rvw: 'access review campaign',
   rvi: 'access review item',
   rvr: 'access review record',
+  pol: 'saved approval policy version',
 } as const;
 
 export type IdPrefix = keyof typeof idPrefixes;

@@ -26,6 +26,7 @@ export const rolePermissions = {
     'access.grants.read',
     'access.grants.read_all',
     'access.policies.read',
+    'access.policies.write',
     'access.protected.read',
     'access.protected.write',
     'access.breakglass.read',

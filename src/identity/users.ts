@@ -10,6 +10,7 @@ import { hashPassword, maxPasswordLength, minPasswordLength } from './passwords.
 import { assertPasswordStrength, defaultPasswordPolicy, type PasswordPolicy } from './passwords.strength.js';
 import { type Role, userRoles } from './roles.js';
 import { generatePassword } from './secrets.js';
+import { type UserChanges, updateUser } from './users.update.js';
 
 /**
  * `users.password_change_required`: 0 for a password the person chose; a generated (printed) one
@@ -167,6 +168,25 @@ export function createUsers(deps: {
       let query = store.db.selectFrom('users').selectAll().orderBy('id');
       if (!options.includeDisabled) query = query.where('disabled_at', 'is', null);
       return (await query.execute()).map(toUser);
+    },
+
+    /** One page of users in id order (creation order), after the cursor `after`. */
+    async page(options: { includeDisabled?: boolean; after?: string | undefined; limit: number }) {
+      let query = store.db
+        .selectFrom('users')
+        .selectAll()
+        .orderBy('id')
+        .limit(options.limit + 1);
+      if (!options.includeDisabled) query = query.where('disabled_at', 'is', null);
+      if (options.after) query = query.where('id', '>', options.after);
+      const rows = (await query.execute()).map(toUser);
+      const users = rows.slice(0, options.limit);
+      return { users, nextCursor: rows.length > options.limit ? (users.at(-1)?.id ?? null) : null };
+    },
+
+    /** Changes roles or display name (see updateUser: no self-demotion, the last admin stays). */
+    update(id: string, changes: UserChanges, actorId: string): Promise<User> {
+      return updateUser({ store, clock, outbox }, id, changes, actorId);
     },
 
     async get(id: string): Promise<User> {

@@ -268,6 +268,17 @@ export interface SharedSecretsTable {
   created_at: Millis;
 }
 
+/** A saved version of one approval policy file (see access/policy.store.ts). */
+export interface AccessPolicyVersionsTable {
+  id: string;
+  name: string;
+  version: number;
+  text: string;
+  sha256: string;
+  created_by: string;
+  created_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -288,6 +299,7 @@ export interface Database {
   access_review_items: AccessReviewItemsTable;
   access_disclosures: AccessDisclosuresTable;
   shared_secrets: SharedSecretsTable;
+  access_policy_versions: AccessPolicyVersionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

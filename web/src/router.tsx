@@ -1,11 +1,16 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { createRouter } from '@tanstack/react-router';
 import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js';
+import { adminRoutes } from './pages/admin/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
 import { NotFound } from './ui/NotFound.js';
 import { RouteError } from './ui/RouteError.js';
 
-const routeTree = rootRoute.addChildren([signInRoute, passwordRoute, appRoute.addChildren([...homeRoutes])]);
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  passwordRoute,
+  appRoute.addChildren([...homeRoutes, ...adminRoutes]),
+]);
 
 export function createConsoleRouter(queryClient: QueryClient) {
   return createRouter({

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { Users } from '../../identity/users.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
-import { idParam, password, username, userRole, userSchema } from '../schemas.js';
+import { idParam, limit, password, username, userRole, userSchema, usrId } from '../schemas.js';
 import type { App } from '../types.js';
 
 /** Console user administration. */
 export function usersRoutes(
   app: App,
-  deps: { users: Pick<Users, 'list' | 'create' | 'disable' | 'get'> },
+  deps: { users: Pick<Users, 'page' | 'create' | 'disable' | 'get' | 'update'> },
 ): void {
   app.get(
     '/v1/users',
@@ -17,14 +17,27 @@ export function usersRoutes(
       schema: {
         operationId: 'listUsers',
         tags: ['users'],
-        summary: 'List console users.',
-        querystring: z.object({ includeDisabled: z.enum(['true', 'false']).optional() }).strict(),
-        response: { 200: z.object({ users: z.array(userSchema) }), ...errorResponses(400, 401, 403) },
+        summary:
+          "List console users in creation order, a page at a time (`after` is the previous page's nextCursor).",
+        querystring: z
+          .object({
+            includeDisabled: z.enum(['true', 'false']).optional(),
+            after: usrId.optional(),
+            limit: limit(200),
+          })
+          .strict(),
+        response: {
+          200: z.object({ users: z.array(userSchema), nextCursor: z.string().nullable() }),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
-    async (request) => ({
-      users: await deps.users.list({ includeDisabled: request.query.includeDisabled === 'true' }),
-    }),
+    async (request) =>
+      deps.users.page({
+        includeDisabled: request.query.includeDisabled === 'true',
+        after: request.query.after,
+        limit: request.query.limit ?? 100,
+      }),
   );
 
   app.get(
@@ -68,6 +81,30 @@ export function usersRoutes(
       const created = await deps.users.create({ ...request.body, createdBy: principalOf(request).id });
       return reply.status(201).send(created);
     },
+  );
+
+  app.patch(
+    '/v1/users/:id',
+    {
+      config: { access: { permission: 'users.write', people: true } },
+      schema: {
+        operationId: 'patchUser',
+        tags: ['users'],
+        summary:
+          "Change a user's roles or display name; nobody takes the admin role from themselves, and the last admin keeps it.",
+        params: idParam('usr'),
+        body: z
+          .object({
+            displayName: z.string().min(1).max(128).optional(),
+            roles: z.array(userRole).min(1).max(5).optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ user: userSchema }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => ({
+      user: await deps.users.update(request.params.id, request.body, principalOf(request).id),
+    }),
   );
 
   app.post(

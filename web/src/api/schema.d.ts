@@ -295,6 +295,57 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/access/policies/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save a policy file as a new version; refused (422, problems in details) unless the whole set validates. In force for the next decision. */
+        put: operations["putApprovalPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access/policies/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Cedar source of every approval policy file in force, with its version, and the schema. */
+        get: operations["listApprovalPolicyFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access/policies/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a policy file as it would be saved: with the other files in force, against the schema. Saves nothing. */
+        post: operations["checkApprovalPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/access/protected-subjects/{subjectId}": {
         parameters: {
             query?: never;
@@ -666,7 +717,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List console users. */
+        /** List console users in creation order, a page at a time (`after` is the previous page's nextCursor). */
         get: operations["listUsers"];
         put?: never;
         /** Create a console user; without a password one is generated and returned once. */
@@ -691,7 +742,8 @@ export type paths = {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a user's roles or display name; nobody takes the admin role from themselves, and the last admin keeps it. */
+        patch: operations["patchUser"];
         trace?: never;
     };
     "/v1/users/{id}/disable": {
@@ -2017,6 +2069,204 @@ export interface operations {
                             reason: string;
                         }[];
                     };
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putApprovalPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A policy file name without `.cedar`, e.g. grant */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The version the edit started from; another save in between answers 409. */
+                    baseVersion?: number;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        file: {
+                            name: string;
+                            savedAt: number | null;
+                            savedBy: string | null;
+                            sha256: string;
+                            text: string;
+                            /** @description 0 for the file shipped in the policy folder; then 1, 2, … per save. */
+                            version: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The action conflicts with the current state of the resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is well formed but what it holds is refused, such as policies that do not validate. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listApprovalPolicyFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        files: {
+                            name: string;
+                            savedAt: number | null;
+                            savedBy: string | null;
+                            sha256: string;
+                            text: string;
+                            /** @description 0 for the file shipped in the policy folder; then 1, 2, … per save. */
+                            version: number;
+                        }[];
+                        schema: string;
+                    };
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    checkApprovalPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A policy file name without `.cedar`, e.g. grant */
+                    name: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        problems: {
+                            column?: number;
+                            line?: number;
+                            message: string;
+                            name: string;
+                        }[];
+                        valid: boolean;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
@@ -3715,7 +3965,7 @@ export interface operations {
                         csrfToken: string;
                         expiresAt: number;
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4027,7 +4277,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4208,7 +4458,10 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
+                /** @description console user id (usr_…) */
+                after?: string;
                 includeDisabled?: "true" | "false";
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -4223,6 +4476,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        nextCursor: string | null;
                         users: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4409,6 +4663,94 @@ export interface operations {
             };
             /** @description No such resource, or none the caller may see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description console user id (usr_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName?: string;
+                    roles?: ("admin" | "analyst" | "approver" | "engineer" | "auditor")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            createdAt: number;
+                            disabledAt: number | null;
+                            displayName: string;
+                            id: string;
+                            lastLoginAt: number | null;
+                            oidc: boolean;
+                            /** @description Signed in with a generated password: must choose a new one before anything else. */
+                            passwordChangeRequired: boolean;
+                            roles: ("admin" | "analyst" | "approver" | "engineer" | "auditor" | "service")[];
+                            username: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The action conflicts with the current state of the resource. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,14 @@ import type { ReactNode } from 'react';
 
 /** Says what a change did, in words, once the server has answered (never before: no optimistic writes). */
 export function confirmDone(message: ReactNode, title = 'Done'): void {
-  notifications.show({ title, message, color: 'green', icon: <IconCheck size={18} />, autoClose: 6000 });
+  notifications.show({
+    title,
+    message,
+    color: 'green',
+    icon: <IconCheck size={18} />,
+    autoClose: 6000,
+    closeButtonProps: { 'aria-label': 'Dismiss' },
+  });
 }
 
 /**

@@ -1,0 +1,107 @@
+import { IconBook2, IconKey, IconScale, IconUsers } from '@tabler/icons-react';
+import { createRoute, lazyRouteComponent, type RouteComponent } from '@tanstack/react-router';
+import { z } from 'zod';
+import type { NavSection } from '../../app/module.js';
+import { allows, type Permission } from '../../app/permissions.js';
+import { appRoute } from '../../app/routes.js';
+import { useSession } from '../../app/session.js';
+import { NotPermitted } from '../../ui/states.js';
+
+export const adminNav: NavSection = {
+  id: 'admin',
+  label: 'Admin',
+  items: [
+    { to: '/admin/users', label: 'Users and roles', icon: IconUsers, permission: 'users.read' },
+    { to: '/admin/api-keys', label: 'API keys', icon: IconKey, permission: 'apikeys.read' },
+    // The catalog is readable by everyone who requests access; this admin view sits with the
+    // policies that speak in its tiers, so it is shown to those who may change them.
+    { to: '/admin/catalog', label: 'Data catalog', icon: IconBook2, permission: 'access.policies.write' },
+    {
+      to: '/admin/policies',
+      label: 'Approval policies',
+      icon: IconScale,
+      permission: 'access.policies.write',
+    },
+  ],
+};
+
+/** Ids in the URL are checked for shape; anything else falls back to "nothing selected". */
+const userId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/);
+const keyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+export const usersSearch = z.object({
+  selected: z
+    .union([userId, z.literal('new')])
+    .optional()
+    .catch(undefined),
+  after: userId.optional().catch(undefined),
+  disabled: z.boolean().optional().catch(undefined),
+});
+export type UsersSearch = z.infer<typeof usersSearch>;
+
+export const apiKeysSearch = z.object({
+  selected: z
+    .union([keyId, z.literal('new')])
+    .optional()
+    .catch(undefined),
+  revoked: z.boolean().optional().catch(undefined),
+});
+export type ApiKeysSearch = z.infer<typeof apiKeysSearch>;
+
+export const policiesSearch = z.object({
+  file: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
+    .optional()
+    .catch(undefined),
+});
+
+/**
+ * The page, or "not permitted" in its place for people whose roles lack `permission`. Decided
+ * while rendering rather than by throwing from `beforeLoad`, which the router reports as an error
+ * on the console for what is an expected answer. The server refuses the API calls regardless.
+ */
+function permitted(permission: Permission, Page: RouteComponent): RouteComponent {
+  return function PermittedPage() {
+    const session = useSession();
+    return allows(session, permission) ? <Page /> : <NotPermitted permission={permission} />;
+  };
+}
+
+export const adminRoutes = [
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/admin/users',
+    validateSearch: usersSearch,
+    component: permitted(
+      'users.read',
+      lazyRouteComponent(() => import('./UsersPage.js'), 'UsersPage'),
+    ),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/admin/api-keys',
+    validateSearch: apiKeysSearch,
+    component: permitted(
+      'apikeys.read',
+      lazyRouteComponent(() => import('./ApiKeysPage.js'), 'ApiKeysPage'),
+    ),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/admin/catalog',
+    component: permitted(
+      'access.policies.write',
+      lazyRouteComponent(() => import('./CatalogPage.js'), 'CatalogPage'),
+    ),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/admin/policies',
+    validateSearch: policiesSearch,
+    component: permitted(
+      'access.policies.write',
+      lazyRouteComponent(() => import('./PoliciesPage.js'), 'PoliciesPage'),
+    ),
+  }),
+] as const;
