@@ -81,7 +81,7 @@ describe.skipIf(!chromiumAvailable())('console admin pages in Chromium', () => {
     expect(await page.locator('body').textContent()).not.toContain(token);
 
     await page.goto('/admin/policies?file=grant');
-    const editor = page.getByLabel('grant.cedar');
+    const editor = page.getByRole('textbox', { name: 'grant.cedar' });
     await editor.waitFor();
     const original = await editor.inputValue();
     const broken = original.replace('context.approvals >= 1', 'context.aprovals >= 1');

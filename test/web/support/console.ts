@@ -93,7 +93,8 @@ export async function openPerson(
     const text = message.text();
     if (message.type() !== 'error') return;
     // A refused call's status is shown by the page itself; the browser's own line adds nothing.
-    if (/Failed to load resource: the server responded with a status of (401|403|404)/.test(text)) return;
+    if (/Failed to load resource: the server responded with a status of (401|403|404|409|422|429)/.test(text))
+      return;
     // axe-core probes for `eval` from its injected script, which the CSP rightly refuses: only
     // refusals from the console's own scripts count.
     if (/^CSP violation: script-src eval from (?!.*\/assets\/)/.test(text)) return;

@@ -7,6 +7,8 @@ export interface EditorProblem {
   line?: number | undefined;
 }
 
+// Mantine's red text (shade 6) is 3.6:1 on the gutter; these reds are over 5:1 in either theme.
+const problemColor = 'light-dark(var(--mantine-color-red-9), var(--mantine-color-red-4))';
 const lineHeight = 20;
 const padding = 8;
 
@@ -79,7 +81,7 @@ export function LineNumberedEditor({
                 style={{
                   height: lineHeight,
                   lineHeight: `${lineHeight}px`,
-                  color: bad ? 'var(--mantine-color-red-text)' : 'var(--mantine-color-dimmed)',
+                  color: bad ? problemColor : 'var(--mantine-color-dimmed)',
                   fontWeight: bad ? 700 : 400,
                 }}
               >
@@ -127,11 +129,16 @@ export function LineNumberedEditor({
               align="flex-start"
             >
               {problem.line !== undefined ? (
-                <UnstyledButton onClick={() => goToLine(problem.line as number)} c="red" fw={700} fz="sm">
+                <UnstyledButton
+                  onClick={() => goToLine(problem.line as number)}
+                  c={problemColor}
+                  fw={700}
+                  fz="sm"
+                >
                   Line {problem.line}
                 </UnstyledButton>
               ) : (
-                <Text c="red" fw={700} size="sm">
+                <Text c={problemColor} fw={700} size="sm">
                   Policy set
                 </Text>
               )}
