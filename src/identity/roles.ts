@@ -12,6 +12,7 @@ export { type Role, roleNames };
 export const rolePermissions = {
   admin: [
     'session.self',
+    'overview.read',
     'users.read',
     'users.write',
     'apikeys.read',
@@ -40,6 +41,7 @@ export const rolePermissions = {
   // revoke any grant, and keep the protected-subject list.
   analyst: [
     'session.self',
+    'overview.read',
     'access.catalog.read',
     'access.tickets.read',
     'access.requests.create',
@@ -64,6 +66,7 @@ export const rolePermissions = {
   ],
   approver: [
     'session.self',
+    'overview.read',
     'access.catalog.read',
     'access.tickets.read',
     'access.requests.read',
@@ -79,6 +82,7 @@ export const rolePermissions = {
   // Engineers see and revoke only their own requests and grants.
   engineer: [
     'session.self',
+    'overview.read',
     'access.catalog.read',
     'access.requests.create',
     'access.requests.read',
@@ -91,6 +95,7 @@ export const rolePermissions = {
   ],
   auditor: [
     'session.self',
+    'overview.read',
     'users.read',
     'apikeys.read',
     'metrics.read',

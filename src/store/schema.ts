@@ -268,6 +268,14 @@ export interface SharedSecretsTable {
   created_at: Millis;
 }
 
+/** Access checks answered per hour (its start), decision and leading reason code, summed over nodes. */
+export interface AccessCheckCountsTable {
+  hour: Millis;
+  decision: string;
+  reason: string;
+  count: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -288,6 +296,7 @@ export interface Database {
   access_review_items: AccessReviewItemsTable;
   access_disclosures: AccessDisclosuresTable;
   shared_secrets: SharedSecretsTable;
+  access_check_counts: AccessCheckCountsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
