@@ -184,6 +184,8 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         sessionTtlMs: config.auth.sessionTtl,
       },
     });
+    // Counted checks reach the store once requests have drained (see access/check.counts.ts).
+    closers.unshift(() => access.services.checkCounts.flush());
     closers.unshift(() => api.app.close());
     const jobs = createJobs([...identity.jobs, ...access.jobs], logger);
     closers.unshift(() => jobs.stop());

@@ -4,6 +4,7 @@ import { CustosError, isCustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Ledger, PublicationStatus } from '../ledger/ledger.js';
 import type { Catalog } from './catalog.js';
+import type { CheckCounts } from './check.counts.js';
 import type { Employees } from './employees.js';
 import type { Grant, Grants, Operation } from './grants.js';
 import type { People } from './people.js';
@@ -108,6 +109,8 @@ export function createAccessCheck(deps: {
   catalog: Catalog;
   ledger: Pick<Ledger, 'append' | 'publication'>;
   clock: Clock;
+  /** Per-hour counts of answered checks, persisted for the overview (see check.counts.ts). */
+  counts?: Pick<CheckCounts, 'record'>;
   /** How permitted accesses are disclosed to their subject (see transparency.ts). */
   disclosure: { pseudonymSecret: string; legalHoldDelayMs: number };
 }) {
@@ -236,6 +239,7 @@ export function createAccessCheck(deps: {
     const tally = tallies.get(key);
     if (tally) tally.count++;
     else tallies.set(key, { decision, reason, count: 1 });
+    deps.counts?.record(decision, reason, at);
     return {
       checkId,
       decision,

@@ -11,11 +11,13 @@ import type { Store } from '../store/store.js';
 import { type BreakGlassService, createBreakGlass } from './breakglass.js';
 import { createBreakGlassReview } from './breakglass.review.js';
 import { createCatalog, defaultCatalog } from './catalog.js';
+import { checkCountFlushMs, createCheckCounts } from './check.counts.js';
 import { createAccessCheck } from './check.js';
 import { createEmployees } from './employees.js';
 import { createGrants } from './grants.js';
 import { readAccessStats } from './metrics.js';
 import { createOffboarding } from './offboarding.js';
+import { createAccessOverview } from './overview.js';
 import type { People } from './people.js';
 import type { ApprovalPolicy } from './policy.js';
 import { createLiveApprovalPolicy, createPolicyVersions, policyRefreshIntervalMs } from './policy.store.js';
@@ -88,7 +90,9 @@ export async function createAccessDomain(deps: {
       maxSyncEntries: settings.employees.maxSyncEntries,
     },
   });
+  const checkCounts = createCheckCounts({ store });
   const accessCheck = createAccessCheck({
+    counts: checkCounts,
     grants,
     employees,
     people,
@@ -183,6 +187,9 @@ export async function createAccessDomain(deps: {
       intervalMs: settings.breakGlass.sweepInterval,
       run: () => accessReviews.sweep(),
     },
+    // Check counts reach the store once a minute rather than once per check; app.ts flushes
+    // the rest on close.
+    { name: 'check count flush', intervalMs: checkCountFlushMs, run: () => checkCounts.flush() },
   ];
   if (tracker && settings.tracker) {
     // Tickets behind grants in force are re-read, so closing one in the tracker revokes its
@@ -213,6 +220,8 @@ export async function createAccessDomain(deps: {
       /** The external ticket tracker's connector, when one is configured. */
       tracker,
       accessStats: () => readAccessStats(store, clock),
+      checkCounts,
+      accessOverview: createAccessOverview({ store, clock, checkCounts }),
     },
     jobs,
   };

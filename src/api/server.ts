@@ -24,6 +24,7 @@ import { employeesRoutes } from './routes/employees.routes.js';
 import { grantsRoutes } from './routes/grants.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
 import { policiesRoutes } from './routes/policies.routes.js';
+import { overviewRoutes } from './routes/overview.routes.js';
 import { protectedRoutes } from './routes/protected.routes.js';
 import { requestsRoutes } from './routes/requests.routes.js';
 import { reviewsRoutes } from './routes/reviews.routes.js';
@@ -146,6 +147,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   breakGlassRoutes(app, access);
   reviewsRoutes(app, access);
   transparencyRoutes(app, access);
+  overviewRoutes(app, { accessOverview: access.accessOverview, ledger: deps.ledger, clock: deps.clock });
   await registerConsole(app, deps.settings.consoleDir ? { dir: deps.settings.consoleDir } : {});
   return { app, routes };
 }

@@ -12,6 +12,7 @@ export { type Role, roleNames };
 export const rolePermissions = {
   admin: [
     'session.self',
+    'overview.read',
     'users.read',
     'users.write',
     'apikeys.read',
@@ -41,6 +42,7 @@ export const rolePermissions = {
   // revoke any grant, and keep the protected-subject list.
   analyst: [
     'session.self',
+    'overview.read',
     'access.catalog.read',
     'access.tickets.read',
     'access.requests.create',
@@ -65,6 +67,7 @@ export const rolePermissions = {
   ],
   approver: [
     'session.self',
+    'overview.read',
     'access.catalog.read',
     'access.tickets.read',
     'access.requests.read',
@@ -80,6 +83,7 @@ export const rolePermissions = {
   // Engineers see and revoke only their own requests and grants.
   engineer: [
     'session.self',
+    'overview.read',
     'access.catalog.read',
     'access.requests.create',
     'access.requests.read',
@@ -92,6 +96,7 @@ export const rolePermissions = {
   ],
   auditor: [
     'session.self',
+    'overview.read',
     'users.read',
     'apikeys.read',
     'metrics.read',

@@ -324,8 +324,9 @@ export function createIntegrator(deps: {
         );
         await blobs.publish(checkpointPath, Buffer.from(note));
         edge.checkpoint = note;
+        publication.published(0);
       }
-      publication.published(edge.publishedSize);
+      publication.published(edge.publishedSize, false);
       // Entries the store holds beyond the checkpoint wait from now: when they were sequenced
       // before the restart is not known here.
       publication.sequenced(sequenced);
@@ -394,7 +395,11 @@ export function createIntegrator(deps: {
      * checkpoints from being published: in memory, no I/O.
      */
     publication() {
-      return { waitingSince: publication.waitingSince(), failure: publication.failure() };
+      return {
+        waitingSince: publication.waitingSince(),
+        failure: publication.failure(),
+        publishedAt: publication.publishedAt(),
+      };
     },
     /** Integrates what is sequenced, then stops. */
     async close(): Promise<void> {

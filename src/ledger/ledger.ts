@@ -40,6 +40,8 @@ export interface PublicationStatus {
   waitingSince: number | undefined;
   /** What keeps checkpoints from being published, from the first failed attempt in a row. */
   failure: PublicationFailure | undefined;
+  /** When this node last published a checkpoint (clock time); undefined if it has not since it started. */
+  publishedAt: number | undefined;
   /** The failure has outlasted `unreadyAfterMs`, or is a full disk: the node is not ready. */
   unready: boolean;
 }
@@ -148,12 +150,13 @@ export function createLedger(deps: {
 
     /** Whether checkpoints are being published; synchronous and free of I/O. */
     publication(): PublicationStatus {
-      const { waitingSince, failure } = integrator.publication();
+      const { waitingSince, failure, publishedAt } = integrator.publication();
       const now = clock.now();
       return {
         stale: waitingSince !== undefined && now - waitingSince > options.staleAfterMs,
         waitingSince,
         failure,
+        publishedAt,
         // A full disk does not clear in a few retries: it is reported at once.
         unready:
           failure !== undefined &&

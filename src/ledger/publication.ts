@@ -36,6 +36,7 @@ export function createPublicationTracker(clock: Clock) {
   // sequenced at `at`. Marks at or below the published size are dropped.
   let marks: { end: number; at: number }[] = [];
   let publishedSize = 0;
+  let publishedAt: number | undefined;
   let failure: PublicationFailure | undefined;
 
   return {
@@ -55,9 +56,13 @@ export function createPublicationTracker(clock: Clock) {
         marks = merged;
       }
     },
-    /** A checkpoint of `size` entries is published: publication works. */
-    published(size: number): void {
+    /**
+     * A checkpoint of `size` entries is published: publication works. `fresh` is false for one
+     * found on disk at start, whose publication time is not known.
+     */
+    published(size: number, fresh = true): void {
       publishedSize = Math.max(publishedSize, size);
+      if (fresh) publishedAt = clock.now();
       while (marks.length && (marks[0] as { end: number }).end <= publishedSize) marks.shift();
       failure = undefined;
     },
@@ -68,6 +73,10 @@ export function createPublicationTracker(clock: Clock) {
     /** When the oldest entry not covered by a published checkpoint was sequenced; undefined when none waits. */
     waitingSince(): number | undefined {
       return marks[0]?.at;
+    },
+    /** When this node last published a checkpoint (clock time); undefined before its first. */
+    publishedAt(): number | undefined {
+      return publishedAt;
     },
     /** The failure that keeps checkpoints from being published; undefined once one is published. */
     failure(): PublicationFailure | undefined {

@@ -279,6 +279,14 @@ export interface AccessPolicyVersionsTable {
   created_at: Millis;
 }
 
+/** Access checks answered per hour (its start), decision and leading reason code, summed over nodes. */
+export interface AccessCheckCountsTable {
+  hour: Millis;
+  decision: string;
+  reason: string;
+  count: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -300,6 +308,7 @@ export interface Database {
   access_disclosures: AccessDisclosuresTable;
   shared_secrets: SharedSecretsTable;
   access_policy_versions: AccessPolicyVersionsTable;
+  access_check_counts: AccessCheckCountsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

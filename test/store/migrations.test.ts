@@ -135,6 +135,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
     expect(Object.keys(sqliteTables)).toEqual([
       'access_approvals',
       'access_break_glass',
+      'access_check_counts',
       'access_disclosures',
       'access_employees',
       'access_grant_subjects',

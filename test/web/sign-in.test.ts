@@ -68,9 +68,8 @@ describe.skipIf(!chromiumAvailable())('console sign-in in Chromium', () => {
     await page.waitForURL(/\/sign-in/);
     await signInAs(person, 'admin', printed);
     await page.waitForURL(/\/password/);
-    await expect(page.getByRole('heading', { name: 'Choose your own password' }).isVisible()).resolves.toBe(
-      true,
-    );
+    // The page's chunk loads after the URL changes (routes are lazy): wait for its heading.
+    await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
     // The API refuses everything else until the password is changed.
     const refused = await page.request.get('/v1/users');
     expect(refused.status()).toBe(403);

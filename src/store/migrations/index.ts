@@ -11,7 +11,8 @@ import * as accessDisclosures from './20261122033000_access_disclosures.js';
 import * as sharedSecrets from './20261122040000_shared_secrets.js';
 import * as accessLifecycle from './20261129100000_access_lifecycle.js';
 import * as passwordChangeRequired from './20261129200000_password_change_required.js';
-import * as accessPolicyVersions from './20261206100000_access_policy_versions.js';
+import * as accessPolicyVersions from './20261129210000_access_policy_versions.js';
+import * as accessCheckCounts from './20261129211000_access_check_counts.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -30,5 +31,6 @@ export const migrations: Record<string, Migration> = {
   '20261122040000_shared_secrets': sharedSecrets,
   '20261129100000_access_lifecycle': accessLifecycle,
   '20261129200000_password_change_required': passwordChangeRequired,
-  '20261206100000_access_policy_versions': accessPolicyVersions,
+  '20261129210000_access_policy_versions': accessPolicyVersions,
+  '20261129211000_access_check_counts': accessCheckCounts,
 };

@@ -693,6 +693,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Figures for the console’s overview: standing access, grants, approvals, break-glass, ledger health, and hourly series. */
+        get: operations["getOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transparency/subjects/{subjectId}": {
         parameters: {
             query?: never;
@@ -3965,7 +3982,7 @@ export interface operations {
                         csrfToken: string;
                         expiresAt: number;
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4277,7 +4294,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4338,6 +4355,106 @@ export interface operations {
             };
             /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOverview: {
+        parameters: {
+            query?: {
+                window?: "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access: {
+                            activeGrants: {
+                                approval: number;
+                                breakGlass: number;
+                            };
+                            /** @description Break-glass uses security has not reviewed yet. */
+                            breakGlassUnreviewed: number;
+                            /** @description Access requests waiting for approval. */
+                            pendingRequests: number;
+                            /** @description People holding a grant in force that no approved request or break-glass explains, or longer than any tier allows. Must be 0. */
+                            standingAccessActors: number;
+                        };
+                        generatedAt: number;
+                        ledger: {
+                            /** @description Since this node last published a checkpoint; null if it has not since it started. */
+                            checkpointAgeSeconds: number | null;
+                            /** @description Since the newest witness cosignature on the latest checkpoint; null without witnesses. */
+                            cosignatureAgeSeconds: number | null;
+                            /** @description Entries covered by the latest published checkpoint. */
+                            integrated: number;
+                            /** @description Entries have waited longer than allowed for a checkpoint. */
+                            publicationStale: boolean;
+                            /** @description Entries sequenced. */
+                            size: number;
+                        };
+                        series: {
+                            /** @description Grants in force at the end of each bucket. */
+                            activeGrants: number[];
+                            /** @description Start of each bucket (epoch ms), oldest first. */
+                            buckets: number[];
+                            bucketSeconds: number;
+                            /** @description Access checks per bucket by decision and leading reason; null for roles that see only their own access (engineers). */
+                            checks: {
+                                counts: number[];
+                                /** @enum {string} */
+                                decision: "permit" | "deny";
+                                reason: string;
+                            }[] | null;
+                            /** @enum {string} */
+                            window: "24h" | "7d";
+                        };
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

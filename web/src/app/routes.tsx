@@ -1,9 +1,14 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { createRootRouteWithContext, createRoute, Outlet, redirect } from '@tanstack/react-router';
-import { z } from 'zod';
-import { ChangePasswordPage } from './ChangePassword.js';
-import { Shell } from './Shell.js';
-import { SignInPage } from './SignIn.js';
+import {
+  createRootRouteWithContext,
+  createRoute,
+  lazyRouteComponent,
+  Outlet,
+  redirect,
+} from '@tanstack/react-router';
+// zod/mini, not zod: search params are parsed on every page, so their parser sits in the first
+// download, and the full zod is several times larger (see test/web/bundle.test.ts).
+import * as z from 'zod/mini';
 import { safeNext, sessionQuery } from './session.js';
 
 export interface RouterContext {
@@ -13,7 +18,7 @@ export interface RouterContext {
 export const rootRoute = createRootRouteWithContext<RouterContext>()({ component: Outlet });
 
 /** `?next=` carries where a person was when asked to sign in; only paths of this console count. */
-const nextSearch = z.object({ next: z.string().max(2048).optional().catch(undefined) });
+const nextSearch = z.object({ next: z.catch(z.optional(z.string().check(z.maxLength(2048))), undefined) });
 
 export const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -24,7 +29,7 @@ export const signInRoute = createRoute({
     if (session && !session.user.passwordChangeRequired)
       throw redirect({ href: safeNext(search.next) ?? '/' });
   },
-  component: SignInPage,
+  component: lazyRouteComponent(() => import('./SignIn.js'), 'SignInPage'),
 });
 
 export const passwordRoute = createRoute({
@@ -35,7 +40,7 @@ export const passwordRoute = createRoute({
     const session = await context.queryClient.ensureQueryData(sessionQuery);
     if (!session) throw redirect({ to: '/sign-in', search: { next: location.href } });
   },
-  component: ChangePasswordPage,
+  component: lazyRouteComponent(() => import('./ChangePassword.js'), 'ChangePasswordPage'),
 });
 
 /**
@@ -51,5 +56,6 @@ export const appRoute = createRoute({
     if (session.user.passwordChangeRequired)
       throw redirect({ to: '/password', search: { next: location.href } });
   },
-  component: Shell,
+  // Pages behind sign-in load the shell (navigation, menus) with them; sign-in does not need it.
+  component: lazyRouteComponent(() => import('./Shell.js'), 'Shell'),
 });
