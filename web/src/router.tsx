@@ -3,11 +3,16 @@ import { createRouter } from '@tanstack/react-router';
 import { ApiError } from './api/client.js';
 import { NotPermittedError } from './app/permissions.js';
 import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js';
+import { accessRoutes } from './pages/access/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
 import { NotFound } from './ui/NotFound.js';
 import { ErrorState, NotPermitted } from './ui/states.js';
 
-const routeTree = rootRoute.addChildren([signInRoute, passwordRoute, appRoute.addChildren([...homeRoutes])]);
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  passwordRoute,
+  appRoute.addChildren([...homeRoutes, ...accessRoutes]),
+]);
 
 export function createConsoleRouter(queryClient: QueryClient) {
   return createRouter({
