@@ -86,7 +86,7 @@ function DecisionForm({ request, onDone }: { request: AccessRequest; onDone: () 
       {decide.isError && <ErrorState error={decide.error} title="Your decision was not recorded" />}
       <Group>
         <Button
-          color="green"
+          color="green.9"
           loading={decide.isPending && decide.variables === 'approve'}
           disabled={reasonMissing}
           onClick={() => decide.mutate('approve')}

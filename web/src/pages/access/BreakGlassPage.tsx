@@ -116,7 +116,7 @@ function UseBreakGlass() {
           />
           {use.isError && <ErrorState error={use.error} title="Break-glass was not granted" />}
           <Group>
-            <Button type="submit" color="red" loading={use.isPending}>
+            <Button type="submit" color="red.9" loading={use.isPending}>
               Break glass
             </Button>
           </Group>
@@ -161,7 +161,7 @@ function ReviewUse({ use }: { use: BreakGlassUse }) {
       {review.isError && <ErrorState error={review.error} title="The review was not recorded" />}
       <Group>
         <Button
-          color="green"
+          color="green.9"
           disabled={short}
           loading={review.isPending && review.variables === 'confirmed'}
           onClick={() => review.mutate('confirmed')}

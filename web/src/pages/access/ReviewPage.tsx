@@ -105,6 +105,7 @@ function MyItems({ campaignId }: { campaignId: string }) {
             )}
             <Group>
               <Button
+                autoContrast
                 disabled={chosen.length === 0}
                 loading={decide.isPending && decide.variables === 'confirm'}
                 onClick={() => decide.mutate('confirm')}
