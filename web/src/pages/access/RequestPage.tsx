@@ -198,7 +198,7 @@ export function RequestPage() {
               />
               {create.isError && <ErrorState error={create.error} title="The request was not created" />}
               <Group>
-                <Button type="submit" autoContrast loading={create.isPending}>
+                <Button type="submit" color="indigo.8" loading={create.isPending}>
                   Submit request
                 </Button>
               </Group>

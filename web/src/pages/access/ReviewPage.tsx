@@ -105,7 +105,7 @@ function MyItems({ campaignId }: { campaignId: string }) {
             )}
             <Group>
               <Button
-                autoContrast
+                color="indigo.8"
                 disabled={chosen.length === 0}
                 loading={decide.isPending && decide.variables === 'confirm'}
                 onClick={() => decide.mutate('confirm')}

@@ -97,7 +97,7 @@ function CreateCampaign() {
           <TagsInput label="Fallback reviewers (user ids)" required {...form.getInputProps('reviewers')} />
           {create.isError && <ErrorState error={create.error} title="The campaign was not started" />}
           <Group>
-            <Button type="submit" autoContrast loading={create.isPending}>
+            <Button type="submit" color="indigo.8" loading={create.isPending}>
               Start campaign
             </Button>
           </Group>
