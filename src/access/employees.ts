@@ -136,6 +136,30 @@ export function createEmployees(deps: {
   return {
     get,
 
+    /** Registry entries by user id, a page at a time; `next` continues after the last. */
+    async list(options: {
+      limit: number;
+      cursor?: string | undefined;
+    }): Promise<{ employees: Employee[]; next: string | null }> {
+      let query = store.db.selectFrom('access_employees').selectAll();
+      if (options.cursor !== undefined) {
+        if (!/^usr_[0-9A-Za-z]{1,60}$/.test(options.cursor)) {
+          throw new CustosError('request.invalid', 'malformed cursor');
+        }
+        query = query.where('user_id', '>', options.cursor);
+      }
+      const rows = await query
+        .orderBy('user_id')
+        .limit(options.limit + 1)
+        .execute();
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      return {
+        employees: page.map(toEmployee),
+        next: rows.length > options.limit && last ? last.user_id : null,
+      };
+    },
+
     /** Creates an entry or changes one; fields left out keep their values (see EmployeeChange). */
     async put(change: EmployeeChange): Promise<{ employee: Employee; created: boolean }> {
       const current = await get(change.userId);

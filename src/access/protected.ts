@@ -39,6 +39,49 @@ export function createProtectedSubjects(deps: {
       return this.get(subjectId);
     },
 
+    /**
+     * The list, newest first, a page at a time. The cursor is the last page's time and how many
+     * entries of that time were already listed, so no subject id (personal data) ever travels in
+     * a URL; entries added at the very same millisecond as a page boundary may shift by one.
+     */
+    async list(options: {
+      limit: number;
+      cursor?: string | undefined;
+    }): Promise<{ subjects: ProtectedSubject[]; next: string | null }> {
+      let query = store.db.selectFrom('access_protected_subjects').selectAll();
+      let at: number | undefined;
+      let skip = 0;
+      if (options.cursor !== undefined) {
+        const match = /^(\d{1,16})\.(\d{1,6})$/.exec(options.cursor);
+        if (!match) throw new CustosError('request.invalid', 'malformed cursor');
+        at = Number(match[1]);
+        skip = Number(match[2]);
+        query = query.where('created_at', '<=', at);
+      }
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('subject_id')
+        .offset(skip)
+        .limit(options.limit + 1)
+        .execute();
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      let next: string | null = null;
+      if (rows.length > options.limit && last) {
+        const sameTime = page.filter((row) => row.created_at === last.created_at).length;
+        next = `${last.created_at}.${last.created_at === at ? skip + sameTime : sameTime}`;
+      }
+      return {
+        subjects: page.map((row) => ({
+          subjectId: row.subject_id,
+          category: row.category as ProtectedCategory,
+          addedBy: row.added_by,
+          createdAt: row.created_at,
+        })),
+        next,
+      };
+    },
+
     async get(given: string): Promise<ProtectedSubject> {
       const subjectId = subjectIds.normal(given);
       const row = await store.db

@@ -12,8 +12,9 @@ export {
 } from './requests.rows.js';
 
 import { accessActivity, accessEvent } from './events.js';
-import { checkScope, type Grant, purposes } from './grants.js';
+import type { Grant } from './grants.js';
 import type { Person } from './people.js';
+import { assessRequest, previewRequest } from './requests.assess.js';
 import { createDecide } from './requests.decide.js';
 import {
   type AccessRequest,
@@ -44,35 +45,16 @@ export function createAccessRequests(deps: AccessRequestsDeps) {
   return {
     decide: createDecide(deps, record),
 
+    /** What creating this request would answer, and what it would wait for; writes nothing. */
+    preview: (input: Parameters<typeof previewRequest>[1], requester: Person) =>
+      previewRequest(deps, input, requester),
+
     async create(
       input: CreateRequestInput,
       requester: Person,
     ): Promise<{ request: AccessRequest; grant: Grant | null; ledgerIndex: number }> {
-      if (!(purposes as readonly string[]).includes(input.purpose)) {
-        throw new CustosError('request.invalid', `purpose is one of: ${purposes.join(', ')}`);
-      }
-      const scope = checkScope(deps.catalog, {
-        ...input,
-        subjects: deps.subjectIds.normalAll(input.subjects),
-      });
-      const justification = input.justification.trim();
-      if (justification.length < 10) {
-        throw new CustosError('request.invalid', 'say in at least 10 characters why the access is needed');
-      }
-      if (deps.tracker && !(await deps.tracker.sync(input.ticketId))) {
-        throw new CustosError(
-          'access.ticket_unknown',
-          `ticket ${input.ticketId} is not known to the tracker`,
-        );
-      }
-      const ticket = await deps.tickets.assertBacks(input.ticketId, requester.id, scope.subjects);
-      for (const subject of scope.subjects) {
-        const conflict = await deps.employees.conflict(requester.id, subject);
-        if (conflict) {
-          throw new CustosError('access.denied', conflict.message, { reason: conflict.code, subject });
-        }
-      }
-      const protectedAmong = await deps.protectedSubjects.among(scope.subjects);
+      const assessed = await assessRequest(deps, input, requester, { syncTracker: true });
+      const { scope, justification, protectedAmong } = assessed;
       const now = clock.now();
       const row: AccessRequestsTable = {
         id: newId('req', clock),
@@ -93,10 +75,7 @@ export function createAccessRequests(deps: AccessRequestsDeps) {
         decided_at: null,
         expires_at: now + deps.options.pendingTtlMs,
       };
-      const facts = factsOf(
-        row,
-        scope.subjects.length === 1 && ticket.reporterId !== null && ticket.reporterId === scope.subjects[0],
-      );
+      const facts = factsOf(row, assessed.ticketFiledBySubject);
       const auto = policy.evaluate('autoApprove', requester, { id: row.id, facts }, {});
       // A pending request explains what it waits for: the grant policy's answer with no approvals.
       const decision = auto.allowed

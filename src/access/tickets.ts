@@ -165,6 +165,38 @@ export function createTickets(deps: {
       return apply(change, postedBy, true);
     },
 
+    /** Tickets, most recently changed first, a page at a time; `next` continues after the last. */
+    async list(options: {
+      limit: number;
+      cursor?: string | undefined;
+      status?: Ticket['status'] | undefined;
+    }): Promise<{ tickets: Ticket[]; next: string | null }> {
+      let query = store.db.selectFrom('access_tickets').selectAll();
+      if (options.status) query = query.where('status', '=', options.status);
+      if (options.cursor !== undefined) {
+        const match = /^(\d{1,16})\.(.+)$/.exec(options.cursor);
+        if (!match || !ticketIdPattern.test(match[2] as string)) {
+          throw new CustosError('request.invalid', 'malformed cursor');
+        }
+        const at = Number(match[1]);
+        const id = match[2] as string;
+        query = query.where((eb) =>
+          eb.or([eb('updated_at', '<', at), eb.and([eb('updated_at', '=', at), eb('id', '<', id)])]),
+        );
+      }
+      const rows = await query
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(options.limit + 1)
+        .execute();
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      return {
+        tickets: page.map(toTicket),
+        next: rows.length > options.limit && last ? `${last.updated_at}.${last.id}` : null,
+      };
+    },
+
     async get(id: string): Promise<Ticket> {
       const row = await read(store.db, id, false);
       if (!row) throw new CustosError('resource.not_found', 'no such ticket');

@@ -9,6 +9,22 @@ export const reasonSchema = z.object({ code: z.string(), message: z.string() });
 
 const appliedPolicy = z.object({ id: z.string(), effect: z.enum(['permit', 'forbid']), reason: z.string() });
 
+export const requestPreviewSchema = z.object({
+  verdict: z.enum(['auto_approved', 'needs_approval', 'refused']),
+  tier: z.number().nullable(),
+  protectedSubjects: z.boolean().nullable(),
+  reasons: z.array(reasonSchema.extend({ policy: z.string().nullable() })),
+  policies: z.array(appliedPolicy),
+  requirement: z
+    .object({
+      approvals: z.number(),
+      securityApprovals: z.number(),
+      managementApprovals: z.number(),
+      grantedBy: z.array(appliedPolicy),
+    })
+    .nullable(),
+});
+
 export const requestSchema = z.object({
   id: z.string(),
   requesterId: z.string(),

@@ -1,4 +1,5 @@
 import type { NavSection } from './app/module.js';
+import { accessNav } from './pages/access/routes.js';
 import { adminNav } from './pages/admin/routes.js';
 import { homeNav } from './pages/home/routes.js';
 
@@ -7,4 +8,4 @@ import { homeNav } from './pages/home/routes.js';
  * incidents) is a folder under `pages/` exporting its section and routes, and one line here and
  * in `router.tsx`.
  */
-export const navSections: NavSection[] = [homeNav, adminNav];
+export const navSections: NavSection[] = [homeNav, accessNav, adminNav];

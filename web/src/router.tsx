@@ -1,6 +1,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { createRouter } from '@tanstack/react-router';
 import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js';
+import { accessRoutes } from './pages/access/routes.js';
 import { adminRoutes } from './pages/admin/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
 import { NotFound } from './ui/NotFound.js';
@@ -9,7 +10,7 @@ import { RouteError } from './ui/RouteError.js';
 const routeTree = rootRoute.addChildren([
   signInRoute,
   passwordRoute,
-  appRoute.addChildren([...homeRoutes, ...adminRoutes]),
+  appRoute.addChildren([...homeRoutes, ...accessRoutes, ...adminRoutes]),
 ]);
 
 export function createConsoleRouter(queryClient: QueryClient) {

@@ -3,7 +3,7 @@ import type { Employees } from '../../access/employees.js';
 import { CustosError } from '../../core/errors.js';
 import { errorResponses } from '../errors.js';
 import { employeeSchema } from '../schemas.access.js';
-import { subjectId, usrId } from '../schemas.js';
+import { limit, subjectId, usrId } from '../schemas.js';
 import type { App } from '../types.js';
 
 // Every field may be left out, and then keeps its value; only an explicit null clears one.
@@ -33,6 +33,7 @@ const change = {
       'On call until this time (ms since the epoch), from the paging system; null when not; at most access.employees.maxOnCallAhead ahead. Left out: unchanged.',
     ),
 };
+const page = { cursor: z.string().max(64).optional(), limit: limit(200) };
 const userIdParam = z.object({ userId: usrId }).strict();
 // A directory sync of tens of thousands of people is a few megabytes of JSON.
 const syncBodyLimit = 16 * 1024 * 1024;
@@ -40,7 +41,7 @@ const syncBodyLimit = 16 * 1024 * 1024;
 /** The employee registry: the directory sync and the paging system write it. */
 export function employeesRoutes(
   app: App,
-  deps: { employees: Pick<Employees, 'put' | 'patch' | 'get' | 'sync'> },
+  deps: { employees: Pick<Employees, 'put' | 'patch' | 'get' | 'sync' | 'list'> },
 ): void {
   app.put(
     '/v1/access/employees/:userId',
@@ -79,6 +80,24 @@ export function employeesRoutes(
     async (request) => ({
       employee: await deps.employees.patch({ userId: request.params.userId, ...request.body }),
     }),
+  );
+
+  app.get(
+    '/v1/access/employees',
+    {
+      config: { access: { permission: 'access.employees.read' } },
+      schema: {
+        operationId: 'listEmployees',
+        tags: ['access'],
+        summary: 'Employee registry entries by user id; `next` is the cursor of the next page.',
+        querystring: z.object(page).strict(),
+        response: {
+          200: z.object({ employees: z.array(employeeSchema), next: z.string().nullable() }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => deps.employees.list({ ...request.query, limit: request.query.limit ?? 50 }),
   );
 
   app.get(

@@ -3,7 +3,7 @@ import { type ProtectedSubjects, protectedCategories } from '../../access/protec
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
 import { protectedSchema } from '../schemas.access.js';
-import { subjectId } from '../schemas.js';
+import { limit, subjectId } from '../schemas.js';
 import type { App } from '../types.js';
 
 const protectedParams = z.object({ subjectId }).strict();
@@ -30,6 +30,25 @@ export function protectedRoutes(app: App, deps: { protectedSubjects: ProtectedSu
         principalOf(request).id,
       ),
     }),
+  );
+
+  app.get(
+    '/v1/access/protected-subjects',
+    {
+      config: { access: { permission: 'access.protected.read' } },
+      schema: {
+        operationId: 'listProtectedSubjects',
+        tags: ['access'],
+        summary:
+          'The protected list, newest first. The cursor (`next`) holds no user id, so paging never puts one in a URL.',
+        querystring: z.object({ cursor: z.string().max(32).optional(), limit: limit(200) }).strict(),
+        response: {
+          200: z.object({ subjects: z.array(protectedSchema), next: z.string().nullable() }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => deps.protectedSubjects.list({ ...request.query, limit: request.query.limit ?? 50 }),
   );
 
   app.get(

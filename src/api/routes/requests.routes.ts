@@ -3,12 +3,20 @@ import { maxDurationByTier, maxSubjectsPerGrant, operations, purposes } from '..
 import { type AccessRequests, requestStatuses } from '../../access/requests.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
-import { grantSchema, requestSchema } from '../schemas.access.js';
+import { grantSchema, requestPreviewSchema, requestSchema } from '../schemas.access.js';
 import { durationText, fieldClass, flag, idParam, limit, personOf, subjectId, ticketId } from '../schemas.js';
 import type { App } from '../types.js';
 
 const longest = Math.max(...Object.values(maxDurationByTier));
 export const grantDuration = durationText(longest, 'a grant lasts at most 7 days');
+const requestFields = {
+  purpose: z.enum(purposes),
+  ticketId,
+  subjects: z.array(subjectId).min(1).max(maxSubjectsPerGrant),
+  fields: z.array(fieldClass).min(1).max(50),
+  operations: z.array(z.enum(operations)).min(1).max(2),
+  duration: grantDuration,
+};
 const decided = z.object({ request: requestSchema, grant: grantSchema.nullable(), ledgerIndex: z.number() });
 
 /** Access requests and decisions on them. */
@@ -21,17 +29,7 @@ export function requestsRoutes(app: App, deps: { accessRequests: AccessRequests 
         operationId: 'createAccessRequest',
         tags: ['access'],
         summary: 'Ask for time-bound access to named users’ data, on a ticket, for a purpose.',
-        body: z
-          .object({
-            purpose: z.enum(purposes),
-            ticketId,
-            subjects: z.array(subjectId).min(1).max(maxSubjectsPerGrant),
-            fields: z.array(fieldClass).min(1).max(50),
-            operations: z.array(z.enum(operations)).min(1).max(2),
-            duration: grantDuration,
-            justification: z.string().min(10).max(2000),
-          })
-          .strict(),
+        body: z.object({ ...requestFields, justification: z.string().min(10).max(2000) }).strict(),
         response: { 201: decided, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
@@ -42,6 +40,25 @@ export function requestsRoutes(app: App, deps: { accessRequests: AccessRequests 
         personOf(principalOf(request)),
       );
       return reply.code(201).send(created);
+    },
+  );
+
+  app.post(
+    '/v1/access/requests/preview',
+    {
+      config: { access: { permission: 'access.requests.create', people: true } },
+      schema: {
+        operationId: 'checkAccessRequest',
+        tags: ['access'],
+        summary:
+          'What creating this request would answer, before submitting: refused (and why), granted by policy, or how many approvals it needs and from whom. Writes nothing.',
+        body: z.object({ ...requestFields, justification: z.string().max(2000).optional() }).strict(),
+        response: { 200: requestPreviewSchema, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { duration, ...rest } = request.body;
+      return deps.accessRequests.preview({ ...rest, durationMs: duration }, personOf(principalOf(request)));
     },
   );
 

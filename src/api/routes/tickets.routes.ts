@@ -3,9 +3,10 @@ import { maxSubjectsPerTicket, type Tickets } from '../../access/tickets.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
 import { ticketSchema } from '../schemas.access.js';
-import { subjectId, ticketId, usrId } from '../schemas.js';
+import { limit, subjectId, ticketId, usrId } from '../schemas.js';
 import type { App } from '../types.js';
 
+const page = { cursor: z.string().max(64).optional(), limit: limit(200) };
 const ticketParams = z.object({ id: ticketId }).strict();
 const fields = {
   title: z.string().min(1).max(200).optional(),
@@ -25,7 +26,10 @@ const changed = z.object({
 });
 
 /** The ticket registry the support and abuse systems post to; grants follow their tickets. */
-export function ticketsRoutes(app: App, deps: { tickets: Pick<Tickets, 'post' | 'patch' | 'get'> }): void {
+export function ticketsRoutes(
+  app: App,
+  deps: { tickets: Pick<Tickets, 'post' | 'patch' | 'get' | 'list'> },
+): void {
   app.put(
     '/v1/access/tickets/:id',
     {
@@ -69,6 +73,25 @@ export function ticketsRoutes(app: App, deps: { tickets: Pick<Tickets, 'post' | 
       );
       return result;
     },
+  );
+
+  app.get(
+    '/v1/access/tickets',
+    {
+      config: { access: { permission: 'access.tickets.read' } },
+      schema: {
+        operationId: 'listTickets',
+        tags: ['access'],
+        summary:
+          'Tickets as Custos knows them, most recently changed first; `next` is the cursor of the next page.',
+        querystring: z.object({ ...page, status: z.enum(['open', 'closed']).optional() }).strict(),
+        response: {
+          200: z.object({ tickets: z.array(ticketSchema), next: z.string().nullable() }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => deps.tickets.list({ ...request.query, limit: request.query.limit ?? 50 }),
   );
 
   app.get(

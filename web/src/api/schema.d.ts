@@ -208,6 +208,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/access/employees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Employee registry entries by user id; `next` is the cursor of the next page. */
+        get: operations["listEmployees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/access/employees/{userId}": {
         parameters: {
             query?: never;
@@ -346,6 +363,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/access/protected-subjects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The protected list, newest first. The cursor (`next`) holds no user id, so paging never puts one in a URL. */
+        get: operations["listProtectedSubjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/access/protected-subjects/{subjectId}": {
         parameters: {
             query?: never;
@@ -434,6 +468,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/access/requests/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What creating this request would answer, before submitting: refused (and why), granted by policy, or how many approvals it needs and from whom. Writes nothing. */
+        post: operations["checkAccessRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/access/review-items": {
         parameters: {
             query?: never;
@@ -495,6 +546,23 @@ export type paths = {
         };
         /** What a campaign reviewed and what happened to each item. */
         get: operations["getAccessReviewReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tickets as Custos knows them, most recently changed first; `next` is the cursor of the next page. */
+        get: operations["listTickets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1597,6 +1665,65 @@ export interface operations {
             };
         };
     };
+    listEmployees: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        employees: {
+                            managerId: string | null;
+                            onCallUntil: number | null;
+                            platformUserId: string | null;
+                            team: string | null;
+                            userId: string;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getEmployee: {
         parameters: {
             query?: never;
@@ -2274,6 +2401,65 @@ export interface operations {
                             name: string;
                         }[];
                         valid: boolean;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listProtectedSubjects: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next: string | null;
+                        subjects: {
+                            addedBy: string;
+                            /** @enum {string} */
+                            category: "public_figure" | "journalist" | "executive" | "at_risk" | "other";
+                            createdAt: number;
+                            subjectId: string;
+                        }[];
                     };
                 };
             };
@@ -3076,6 +3262,94 @@ export interface operations {
             };
         };
     };
+    checkAccessRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    duration: string;
+                    fields: string[];
+                    justification?: string;
+                    operations: ("read" | "export")[];
+                    /** @enum {string} */
+                    purpose: "support" | "abuse_investigation" | "legal_request" | "security_incident" | "debugging";
+                    subjects: string[];
+                    /** @description A ticket id: 1-64 of A-Z a-z 0-9 . _ : - , starting with a letter or digit */
+                    ticketId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        policies: {
+                            /** @enum {string} */
+                            effect: "permit" | "forbid";
+                            id: string;
+                            reason: string;
+                        }[];
+                        protectedSubjects: boolean | null;
+                        reasons: {
+                            code: string;
+                            message: string;
+                            policy: string | null;
+                        }[];
+                        requirement: {
+                            approvals: number;
+                            grantedBy: {
+                                /** @enum {string} */
+                                effect: "permit" | "forbid";
+                                id: string;
+                                reason: string;
+                            }[];
+                            managementApprovals: number;
+                            securityApprovals: number;
+                        } | null;
+                        tier: number | null;
+                        /** @enum {string} */
+                        verdict: "auto_approved" | "needs_approval" | "refused";
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listReviewItems: {
         parameters: {
             query?: {
@@ -3505,6 +3779,72 @@ export interface operations {
             };
             /** @description No such resource, or none the caller may see. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTickets: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "open" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next: string | null;
+                        tickets: {
+                            assigneeId: string | null;
+                            closedAt: number | null;
+                            createdAt: number;
+                            id: string;
+                            postedBy: string;
+                            reporterId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "closed";
+                            subjects: string[];
+                            title: string;
+                            updatedAt: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

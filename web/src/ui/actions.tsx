@@ -43,7 +43,8 @@ export function ConfirmAction({
       <Button color={color} variant="light" {...button} onClick={open}>
         {label}
       </Button>
-      <Modal opened={opened} onClose={close} title={title} centered>
+      {/* Locking the page's scroll injects an unnonced <style> element, which the CSP refuses. */}
+      <Modal opened={opened} onClose={close} title={title} centered lockScroll={false}>
         <Stack>
           <Text size="sm">{children}</Text>
           <Group justify="flex-end">

@@ -1,0 +1,215 @@
+import {
+  IconAddressBook,
+  IconAlarm,
+  IconChecklist,
+  IconFileCheck,
+  IconKey,
+  IconListDetails,
+  IconSend,
+  IconShieldStar,
+  IconTicket,
+} from '@tabler/icons-react';
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
+import { z } from 'zod';
+import type { NavSection } from '../../app/module.js';
+import { NotPermittedError } from '../../app/permissions.js';
+import { appRoute } from '../../app/routes.js';
+import { requirePermission, sessionQuery } from '../../app/session.js';
+
+export const accessNav: NavSection = {
+  id: 'access',
+  label: 'Access',
+  items: [
+    {
+      to: '/access/request',
+      label: 'Request access',
+      icon: IconSend,
+      permission: 'access.requests.create',
+      key: 'r',
+    },
+    { to: '/access/requests', label: 'Requests', icon: IconListDetails, permission: 'access.requests.read' },
+    {
+      to: '/access/approvals',
+      label: 'Approvals',
+      icon: IconChecklist,
+      permission: 'access.requests.decide',
+      key: 'a',
+    },
+    { to: '/access/grants', label: 'Grants', icon: IconKey, permission: 'access.grants.read' },
+    {
+      to: '/access/break-glass',
+      label: 'Break-glass',
+      icon: IconAlarm,
+      permission: 'access.breakglass.read',
+    },
+    {
+      to: '/access/reviews',
+      label: 'Access reviews',
+      icon: IconFileCheck,
+      permission: 'access.reviews.decide',
+    },
+    { to: '/access/tickets', label: 'Tickets', icon: IconTicket, permission: 'access.tickets.read' },
+    {
+      to: '/access/employees',
+      label: 'Employees',
+      icon: IconAddressBook,
+      permission: 'access.employees.read',
+    },
+    {
+      to: '/access/protected',
+      label: 'Protected subjects',
+      icon: IconShieldStar,
+      permission: 'access.protected.read',
+    },
+  ],
+};
+
+// Search parameters: each checked, and a bad value falls back to the default rather than failing.
+const id = (prefix: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^${prefix}_[0-9A-Za-z]{1,40}$`))
+    .optional()
+    .catch(undefined);
+const scope = z.enum(['mine', 'all']).catch('mine');
+
+export const requestRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/request',
+  beforeLoad: requirePermission('access.requests.create'),
+  component: lazyRouteComponent(() => import('./RequestPage.js'), 'RequestPage'),
+});
+
+export const requestsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/requests',
+  validateSearch: z.object({
+    status: z.enum(['pending', 'approved', 'rejected', 'cancelled', 'expired']).optional().catch(undefined),
+    scope,
+    selected: id('req'),
+  }),
+  beforeLoad: requirePermission('access.requests.read'),
+  component: lazyRouteComponent(() => import('./RequestsPage.js'), 'RequestsPage'),
+});
+
+export const approvalsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/approvals',
+  validateSearch: z.object({ selected: id('req') }),
+  beforeLoad: requirePermission('access.requests.decide'),
+  component: lazyRouteComponent(() => import('./ApprovalsPage.js'), 'ApprovalsPage'),
+});
+
+export const grantsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/grants',
+  validateSearch: z.object({
+    view: z.enum(['active', 'all']).catch('active'),
+    scope,
+    selected: id('grt'),
+  }),
+  beforeLoad: requirePermission('access.grants.read'),
+  component: lazyRouteComponent(() => import('./GrantsPage.js'), 'GrantsPage'),
+});
+
+export const breakGlassRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/break-glass',
+  validateSearch: z.object({
+    view: z.enum(['all', 'pending']).catch('all'),
+    selected: id('bgl'),
+  }),
+  beforeLoad: requirePermission('access.breakglass.read'),
+  component: lazyRouteComponent(() => import('./BreakGlassPage.js'), 'BreakGlassPage'),
+});
+
+/** Reviewers (decide) and those who follow campaigns (read) both reach the reviews pages. */
+async function reviewsGuard({
+  context,
+}: {
+  context: { queryClient: import('@tanstack/react-query').QueryClient };
+}) {
+  const session = await context.queryClient.ensureQueryData(sessionQuery);
+  const permissions = session?.permissions ?? [];
+  if (!permissions.includes('access.reviews.decide') && !permissions.includes('access.reviews.read'))
+    throw new NotPermittedError('access.reviews.decide');
+}
+
+export const reviewsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/reviews',
+  beforeLoad: reviewsGuard,
+  component: lazyRouteComponent(() => import('./ReviewsPage.js'), 'ReviewsPage'),
+});
+
+export const reviewRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/reviews/$id',
+  params: {
+    parse: (raw: Record<string, string>) => ({
+      id: z
+        .string()
+        .regex(/^rvw_[0-9A-Za-z]{1,40}$/)
+        .parse(raw.id),
+    }),
+    stringify: (params: { id: string }) => ({ id: params.id }),
+  },
+  beforeLoad: reviewsGuard,
+  component: lazyRouteComponent(() => import('./ReviewPage.js'), 'ReviewPage'),
+});
+
+const cursor = z.string().max(100).optional().catch(undefined);
+
+export const ticketsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/tickets',
+  validateSearch: z.object({
+    status: z.enum(['open', 'closed']).optional().catch(undefined),
+    cursor,
+    selected: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/)
+      .optional()
+      .catch(undefined),
+  }),
+  beforeLoad: requirePermission('access.tickets.read'),
+  component: lazyRouteComponent(() => import('./RegistryPages.js'), 'TicketsPage'),
+});
+
+export const employeesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/employees',
+  validateSearch: z.object({ cursor, selected: id('usr') }),
+  beforeLoad: requirePermission('access.employees.read'),
+  component: lazyRouteComponent(() => import('./RegistryPages.js'), 'EmployeesPage'),
+});
+
+export const protectedRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/access/protected',
+  // The protected list is personal data: its cursor is a time and a count, and a selected row is
+  // named by its place on the page, so no user id ever appears in the address.
+  validateSearch: z.object({
+    cursor: z
+      .string()
+      .regex(/^\d{1,16}\.\d{1,6}$/)
+      .optional()
+      .catch(undefined),
+    selected: z.number().int().min(0).max(199).optional().catch(undefined),
+  }),
+  beforeLoad: requirePermission('access.protected.read'),
+  component: lazyRouteComponent(() => import('./RegistryPages.js'), 'ProtectedPage'),
+});
+
+export const accessRoutes = [
+  requestRoute,
+  requestsRoute,
+  approvalsRoute,
+  grantsRoute,
+  breakGlassRoute,
+  reviewsRoute,
+  reviewRoute,
+  ticketsRoute,
+  employeesRoute,
+  protectedRoute,
+] as const;
