@@ -3,7 +3,7 @@
  * cosignatures (cosignature/v1), RFC 9162 inclusion proofs and Custos record proofs, on
  * `crypto.subtle` alone. It imports nothing from Node, so the console bundles it as it is.
  *
- * Failures are results, not exceptions: each names the step that failed and, where hashes were
+ * Record proofs are in verify.record.ts. Failures are results, not exceptions: each names the step that failed and, where hashes were
  * compared, the computed and the expected hash in full, so a person can see what did not match.
  */
 import { bytesEqual, concatBytes, decodeUtf8, hasForbiddenCharacters, utf8 } from './bytes.js';
@@ -61,38 +61,14 @@ export interface VerifiedCheckpoint {
   cosignatures: CosignatureResult[];
 }
 
-export interface VerifiedRecordProof {
-  ok: true;
-  origin: string;
-  size: number;
-  rootHex: string;
-  index: number;
-  leafHashHex: string;
-  engine: Ed25519Engine;
-  cosignatures: CosignatureResult[];
-  /** True when the record's content and salt were checked against the commitment. */
-  recordChecked: boolean;
-}
-
-/** A Custos record proof as `GET /v1/transparency/...` and the ledger routes return it. */
-export interface RecordProofInput {
-  recordType: string;
-  recordId: string;
-  commitment: string;
-  index: number;
-  entry: string;
-  inclusion: readonly string[];
-  checkpoint: string;
-  batch?: { position: number; count: number; path: readonly string[] } | undefined;
-}
-
-class Failure extends Error {
+/** Thrown inside the verifier and turned into a result at its edge. */
+export class Failure extends Error {
   constructor(readonly failure: VerifyFailure) {
     super(failure.message);
   }
 }
 
-function fail(
+export function fail(
   step: VerifyStep,
   message: string,
   hashes?: { computed: Uint8Array; expected: Uint8Array },
@@ -146,8 +122,7 @@ export async function parseNoteKey(vkey: string): Promise<NoteKey> {
   if (!isValidKeyName(name)) fail('key', 'the verifier key name is empty or has spaces');
   if (!/^[0-9a-fA-F]{8}$/.test(idHex)) fail('key', 'the verifier key id is not 8 hex digits');
   const raw = base64Decode(vkey.slice(second + 1));
-  if (raw?.length !== 33)
-    fail('key', 'the verifier key is not base64 of a type byte and 32 key bytes');
+  if (raw?.length !== 33) fail('key', 'the verifier key is not base64 of a type byte and 32 key bytes');
   const type = raw[0];
   if (type !== 1 && type !== 4) fail('key', `the verifier key has unsupported type ${type}`);
   const publicKey = raw.slice(1);
@@ -309,7 +284,8 @@ export async function verifyCheckpoint(
   }
 }
 
-async function checkpointOrThrow(
+/** verifyCheckpoint, throwing a Failure. */
+export async function checkpointOrThrow(
   note: string,
   logVkey: string,
   witnessVkeys: readonly string[],
@@ -384,7 +360,8 @@ export async function verifyInclusion(
   }
 }
 
-async function inclusionOrThrow(
+/** verifyInclusion with a step name, throwing a Failure. */
+export async function inclusionOrThrow(
   index: number,
   size: number,
   leaf: Uint8Array,
@@ -401,109 +378,17 @@ async function inclusionOrThrow(
   }
 }
 
-function decodeHashes(step: VerifyStep, hashes: readonly string[]): Uint8Array[] {
-  return hashes.map((text, i) => {
-    const hash = base64Decode(text);
-    if (hash?.length !== 32) fail(step, `proof hash ${i} is not base64 of 32 bytes`);
-    return hash;
-  });
-}
-
-/** The record entry `custos.record/v1\n type\n id\n commitment\n` (docs/ledger.md). */
-export function recordEntryText(recordType: string, recordId: string, commitment: string): string {
-  return `custos.record/v1\n${recordType}\n${recordId}\n${commitment}\n`;
-}
-
-/** The record's commitment SHA-256(salt || UTF-8(canonical)), in hex. */
-export async function recordCommitment(saltHex: string, canonical: string): Promise<string> {
-  const salt = hexDecode(saltHex);
-  if (salt?.length !== 32) fail('record', 'the salt is not 64 hex digits');
-  return hexEncode(await sha256(salt, utf8(canonical)));
-}
-
-/**
- * Verifies a Custos record proof (docs/ledger.md, "Record proofs"): the record against its
- * commitment when given, the entry, the batch path, the checkpoint's signature (and the given
- * witnesses' cosignatures) and the inclusion of the entry in the checkpoint's tree.
- */
-export async function verifyRecordProof(
-  proof: RecordProofInput,
-  logVkey: string,
-  options: { record?: { canonical: string; salt: string } | undefined; witnesses?: readonly string[] } = {},
-): Promise<VerifiedRecordProof | VerifyFailure> {
-  try {
-    return await recordProofOrThrow(proof, logVkey, options);
-  } catch (error) {
-    return asFailure(error);
-  }
-}
-
-async function recordProofOrThrow(
-  proof: RecordProofInput,
-  logVkey: string,
-  options: { record?: { canonical: string; salt: string } | undefined; witnesses?: readonly string[] },
-): Promise<VerifiedRecordProof> {
-  const checkpoint = await checkpointOrThrow(proof.checkpoint, logVkey, options.witnesses ?? []);
-  if (!/^[0-9a-f]{64}$/.test(proof.commitment))
-    fail('record', 'the commitment is not 64 lowercase hex digits');
-  if (options.record) {
-    const computed = await recordCommitment(options.record.salt, options.record.canonical);
-    if (computed !== proof.commitment) {
-      throw new Failure({
-        ok: false,
-        step: 'record',
-        message: 'the record and its salt do not hash to the logged commitment',
-        computed,
-        expected: proof.commitment,
-      });
-    }
-  }
-  const own = utf8(recordEntryText(proof.recordType, proof.recordId, proof.commitment));
-  const entry = utf8(proof.entry);
-  if (proof.entry.startsWith('custos.record/v1\n')) {
-    if (!bytesEqual(own, entry)) fail('entry', 'the log entry does not commit to this record');
-  } else if (proof.entry.startsWith('custos.batch/v1\n')) {
-    const match = /^custos\.batch\/v1\n([1-9][0-9]*)\n([0-9a-f]{64})\n$/.exec(proof.entry);
-    if (!match) fail('entry', 'the batch entry is not three lines: header, count and root');
-    const count = Number(match[1]);
-    if (!proof.batch || proof.batch.count !== count)
-      fail('batch', 'the batch path is missing or for another count');
-    await inclusionOrThrow(
-      proof.batch.position,
-      count,
-      await leafHash(own),
-      decodeHashes('batch', proof.batch.path),
-      hexDecode(match[2] as string) as Uint8Array,
-      'batch',
-    );
-  } else {
-    fail('entry', 'the log entry is neither a record entry nor a batch entry');
-  }
-  const leaf = await leafHash(entry);
-  await inclusionOrThrow(
-    proof.index,
-    checkpoint.size,
-    leaf,
-    decodeHashes('inclusion', proof.inclusion),
-    checkpoint.root,
-    'inclusion',
-  );
-  return {
-    ok: true,
-    origin: checkpoint.origin,
-    size: checkpoint.size,
-    rootHex: hexEncode(checkpoint.root),
-    index: proof.index,
-    leafHashHex: hexEncode(leaf),
-    engine: checkpoint.engine,
-    cosignatures: checkpoint.cosignatures,
-    recordChecked: options.record !== undefined,
-  };
-}
-
-function asFailure(error: unknown): VerifyFailure {
+/** The result a Failure carries; anything else is a bug and propagates. */
+export function asFailure(error: unknown): VerifyFailure {
   if (error instanceof Failure) return error.failure;
   throw error;
 }
 
+export {
+  type RecordProofInput,
+  recordCommitment,
+  recordEntryText,
+  type VerifiedRecordProof,
+  verifyRecordProof,
+} from './verify.record.js';
 export { base64Decode, base64Encode, decodeUtf8, hexDecode, hexEncode };
