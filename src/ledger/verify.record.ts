@@ -10,6 +10,7 @@ import {
   fail,
   inclusionOrThrow,
   leafHash,
+  nodeHash,
   sha256,
   type VerifyFailure,
   type VerifyStep,
@@ -138,4 +139,94 @@ async function recordProofOrThrow(
     cosignatures: checkpoint.cosignatures,
     recordChecked: options.record !== undefined,
   };
+}
+
+/** RFC 9162 Merkle tree hash over leaf hashes (small trees: a batch's records). */
+async function merkleRoot(leaves: readonly Uint8Array[]): Promise<Uint8Array> {
+  if (leaves.length === 0) return sha256();
+  if (leaves.length === 1) return leaves[0] as Uint8Array;
+  let split = 1;
+  while (split * 2 < leaves.length) split *= 2;
+  return nodeHash(await merkleRoot(leaves.slice(0, split)), await merkleRoot(leaves.slice(split)));
+}
+
+export interface LogEntryInput {
+  index: number;
+  /** The entry text as the log holds it. */
+  entry: string;
+  inclusion: readonly string[];
+  checkpoint: string;
+  /** The records the entry commits to, in batch order; content where the reader may see it. */
+  records: readonly { type: string; id: string; commitment: string; canonical?: string; salt?: string }[];
+}
+
+export interface VerifiedLogEntry {
+  ok: true;
+  origin: string;
+  size: number;
+  rootHex: string;
+  leafHashHex: string;
+  engine: Ed25519Engine;
+  /** How many records' content was hashed to its commitment. */
+  recordsChecked: number;
+}
+
+/**
+ * Verifies one log entry as the console shows it: the checkpoint's signature, each shown record
+ * against its commitment, the entry rebuilt from the records (a batch's root recomputed), and the
+ * entry's inclusion in the checkpoint's tree.
+ */
+export async function verifyLogEntry(
+  input: LogEntryInput,
+  logVkey: string,
+): Promise<VerifiedLogEntry | VerifyFailure> {
+  try {
+    const checkpoint = await checkpointOrThrow(input.checkpoint, logVkey, []);
+    let recordsChecked = 0;
+    const own: Uint8Array[] = [];
+    for (const record of input.records) {
+      if (record.canonical !== undefined && record.salt !== undefined) {
+        const computed = await recordCommitment(record.salt, record.canonical);
+        if (computed !== record.commitment) {
+          throw new Failure({
+            ok: false,
+            step: 'record',
+            message: `record ${record.id} and its salt do not hash to its commitment`,
+            computed,
+            expected: record.commitment,
+          });
+        }
+        recordsChecked++;
+      }
+      own.push(utf8(recordEntryText(record.type, record.id, record.commitment)));
+    }
+    const entry = utf8(input.entry);
+    if (own.length === 1) {
+      if (!bytesEqual(own[0] as Uint8Array, entry))
+        fail('entry', 'the entry is not the record entry of its record');
+    } else {
+      const match = /^custos\.batch\/v1\n([1-9][0-9]*)\n([0-9a-f]{64})\n$/.exec(input.entry);
+      if (!match || Number(match[1]) !== own.length)
+        fail('entry', 'the entry is not a batch of these records');
+      const computed = await merkleRoot(await Promise.all(own.map(leafHash)));
+      const expected = hexDecode(match[2] as string) as Uint8Array;
+      if (!bytesEqual(computed, expected)) {
+        fail('batch', 'the records do not hash to the batch root', { computed, expected });
+      }
+    }
+    const leaf = await leafHash(entry);
+    const hashes = decodeHashes('inclusion', input.inclusion);
+    await inclusionOrThrow(input.index, checkpoint.size, leaf, hashes, checkpoint.root, 'inclusion');
+    return {
+      ok: true,
+      origin: checkpoint.origin,
+      size: checkpoint.size,
+      rootHex: hexEncode(checkpoint.root),
+      leafHashHex: hexEncode(leaf),
+      engine: checkpoint.engine,
+      recordsChecked,
+    };
+  } catch (error) {
+    return asFailure(error);
+  }
 }

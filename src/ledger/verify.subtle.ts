@@ -385,10 +385,13 @@ export function asFailure(error: unknown): VerifyFailure {
 }
 
 export {
+  type LogEntryInput,
   type RecordProofInput,
   recordCommitment,
   recordEntryText,
+  type VerifiedLogEntry,
   type VerifiedRecordProof,
+  verifyLogEntry,
   verifyRecordProof,
 } from './verify.record.js';
 export { base64Decode, base64Encode, decodeUtf8, hexDecode, hexEncode };

@@ -4,10 +4,15 @@ import { ApiError } from './api/client.js';
 import { NotPermittedError } from './app/permissions.js';
 import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
+import { ledgerRoutes } from './pages/ledger/routes.js';
 import { NotFound } from './ui/NotFound.js';
 import { ErrorState, NotPermitted } from './ui/states.js';
 
-const routeTree = rootRoute.addChildren([signInRoute, passwordRoute, appRoute.addChildren([...homeRoutes])]);
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  passwordRoute,
+  appRoute.addChildren([...homeRoutes, ...ledgerRoutes]),
+]);
 
 export function createConsoleRouter(queryClient: QueryClient) {
   return createRouter({
