@@ -87,7 +87,7 @@ function FindRecord() {
         }),
       );
       setProblem(null);
-      await navigate({ to: '/ledger/entries/$index', params: { index: String(found.index) } });
+      await navigate({ to: '/entries/$index', params: { index: String(found.index) } });
     } catch (error) {
       setProblem(
         error instanceof ApiError && error.status === 404
@@ -122,7 +122,7 @@ function FindRecord() {
           error={problem}
           style={{ flex: 1, minWidth: 220 }}
         />
-        <Button type="submit" disabled={id.trim() === ''}>
+        <Button type="submit" variant="default" disabled={id.trim() === ''}>
           Find entry
         </Button>
       </Group>
@@ -138,7 +138,7 @@ export function LedgerPage() {
     queryFn: () => fetchEntries(search.from),
   });
   const open = (index: string | undefined) => {
-    if (index !== undefined) void navigate({ to: '/ledger/entries/$index', params: { index } });
+    if (index !== undefined) void navigate({ to: '/entries/$index', params: { index } });
   };
   const columns: Column<Entry>[] = [
     { key: 'index', header: 'Index', cell: (e) => e.index, width: 90 },

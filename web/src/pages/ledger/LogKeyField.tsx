@@ -1,7 +1,6 @@
 import { Button, Code, Group, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { confirmDone } from '../../ui/actions.js';
 import { loadVerifier, useLogKey } from './logKey.js';
 
 /** Where the auditor pins the log's verifier key, with its fingerprint to compare out of band. */
@@ -22,7 +21,6 @@ export function LogKeyField() {
       if (key.type !== 1) throw new Error('this is a witness key, not a log key');
       setVkey(draft.trim());
       setProblem(null);
-      confirmDone(`Pinned the verifier key of ${key.name}.`, 'Key pinned');
     } catch (error) {
       setProblem(error instanceof Error ? error.message : 'not a verifier key');
     }
@@ -39,7 +37,11 @@ export function LogKeyField() {
           style={{ flex: 1, minWidth: 280 }}
           spellCheck={false}
         />
-        <Button onClick={() => void pin()} disabled={draft.trim() === '' || draft.trim() === vkey}>
+        <Button
+          variant="default"
+          onClick={() => void pin()}
+          disabled={draft.trim() === '' || draft.trim() === vkey}
+        >
           Pin key
         </Button>
       </Group>

@@ -110,7 +110,16 @@ export function VerifyPanel({
   return (
     <Stack gap="sm">
       {state.kind === 'server' && (
-        <Alert variant="light" color="gray" icon={<IconInfoCircle />} title="Server says">
+        <Alert
+          variant="light"
+          color="gray"
+          icon={<IconInfoCircle />}
+          title={
+            <Text fw={700} size="sm" c="var(--mantine-color-text)">
+              Server says
+            </Text>
+          }
+        >
           {integrated
             ? 'The server says a published checkpoint covers this entry. This browser has not checked it.'
             : 'The server says this entry is not in a published checkpoint yet.'}
@@ -121,7 +130,11 @@ export function VerifyPanel({
           variant="light"
           color="green"
           icon={<IconCircleCheck />}
-          title="Verified in this browser"
+          title={
+            <Text fw={700} size="sm" c="var(--mantine-color-text)">
+              Verified in this browser
+            </Text>
+          }
           role="status"
         >
           <List size="sm" spacing={2}>
@@ -146,10 +159,14 @@ export function VerifyPanel({
       )}
       {state.kind === 'failed' && (
         <Alert
-          variant="filled"
+          variant="light"
           color="red"
           icon={<IconAlertTriangle />}
-          title="Failed: this entry is not proven to be in the log"
+          title={
+            <Text fw={700} size="sm" c="var(--mantine-color-text)">
+              Failed: this entry is not proven to be in the log
+            </Text>
+          }
           role="alert"
         >
           <Stack gap={4}>
@@ -168,7 +185,7 @@ export function VerifyPanel({
             )}
             <CopyButton value={state.evidence}>
               {({ copied, copy }) => (
-                <Button size="xs" variant="white" color="red" onClick={copy} w="fit-content">
+                <Button size="xs" variant="default" onClick={copy} w="fit-content">
                   {copied ? 'Evidence copied' : 'Copy evidence'}
                 </Button>
               )}
@@ -181,13 +198,18 @@ export function VerifyPanel({
           variant="light"
           color="yellow"
           icon={<IconHelpCircle />}
-          title="Could not verify"
+          title={
+            <Text fw={700} size="sm" c="var(--mantine-color-text)">
+              Could not verify
+            </Text>
+          }
           role="status"
         >
           {state.reason}
         </Alert>
       )}
       <Button
+        variant="default"
         onClick={() => void verify()}
         loading={state.kind === 'running'}
         disabled={!integrated}

@@ -25,7 +25,7 @@ export const ledgerRoute = createRoute({
 
 export const entryRoute = createRoute({
   getParentRoute: () => appRoute,
-  path: '/ledger/entries/$index',
+  path: '/entries/$index',
   beforeLoad: requirePermission('ledger.read'),
   component: lazyRouteComponent(() => import('./EntryPage.js'), 'EntryPage'),
 });

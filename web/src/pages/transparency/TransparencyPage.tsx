@@ -47,7 +47,7 @@ export function TransparencyPage() {
           <form
             onSubmit={(event) => {
               event.preventDefault();
-              lookup.mutate(subject.trim());
+              if (subject.trim() !== '') lookup.mutate(subject.trim());
             }}
           >
             <Group align="flex-end" wrap="wrap">
@@ -59,7 +59,7 @@ export function TransparencyPage() {
                 autoComplete="off"
                 style={{ flex: 1, minWidth: 240 }}
               />
-              <Button type="submit" disabled={subject.trim() === ''} loading={lookup.isPending}>
+              <Button type="submit" variant="default" loading={lookup.isPending}>
                 Look up
               </Button>
             </Group>
