@@ -7,6 +7,7 @@ import type { AccessServices } from '../access/domain.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityServices } from '../identity/domain.js';
+import { createLedgerExplorer } from '../ledger/explore.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
 import { type Access, type DeclaredRoute, registerGuard } from './auth.js';
@@ -22,9 +23,10 @@ import { catalogRoutes } from './routes/catalog.routes.js';
 import { checkRoutes } from './routes/check.routes.js';
 import { employeesRoutes } from './routes/employees.routes.js';
 import { grantsRoutes } from './routes/grants.routes.js';
+import { ledgerEntriesRoutes } from './routes/ledger.entries.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
-import { policiesRoutes } from './routes/policies.routes.js';
 import { overviewRoutes } from './routes/overview.routes.js';
+import { policiesRoutes } from './routes/policies.routes.js';
 import { protectedRoutes } from './routes/protected.routes.js';
 import { requestsRoutes } from './routes/requests.routes.js';
 import { reviewsRoutes } from './routes/reviews.routes.js';
@@ -47,7 +49,7 @@ export interface ApiSettings {
 export interface ApiDeps {
   logger: Logger;
   clock: Clock;
-  store: Pick<Store, 'ping' | 'outage' | 'fullSince'>;
+  store: Pick<Store, 'ping' | 'outage' | 'fullSince' | 'db'>;
   ledger: Ledger;
   identity: IdentityServices;
   access: AccessServices;
@@ -136,6 +138,9 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   usersRoutes(app, { users: identity.users });
   apiKeysRoutes(app, { apiKeys: identity.apiKeys });
   ledgerRoutes(app, { ledger: deps.ledger });
+  ledgerEntriesRoutes(app, {
+    ledgerExplorer: createLedgerExplorer({ store: deps.store, ledger: deps.ledger }),
+  });
   catalogRoutes(app, access);
   policiesRoutes(app, access);
   checkRoutes(app, access);

@@ -7,7 +7,8 @@ export { type Role, roleNames };
  * principal holding any role that grants it. Domain issues add their permissions here. Some
  * permissions are not routes but what a domain asks of its callers: `*.read_all` sees everyone's
  * requests, grants or break-glass uses rather than one's own, `access.grants.revoke_any` revokes
- * anyone's grant, `access.reviews.fallback` may be named a fallback reviewer.
+ * anyone's grant, `access.reviews.fallback` may be named a fallback reviewer, `ledger.records.read`
+ * sees the content of logged records (they name end users) beside their commitments.
  */
 export const rolePermissions = {
   admin: [
@@ -37,6 +38,8 @@ export const rolePermissions = {
     'access.reviews.decide',
     'access.reviews.fallback',
     'transparency.read',
+    'ledger.read',
+    'ledger.records.read',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
   // revoke any grant, and keep the protected-subject list.
@@ -64,6 +67,7 @@ export const rolePermissions = {
     'access.reviews.read',
     'access.reviews.decide',
     'access.reviews.fallback',
+    'ledger.read',
   ],
   approver: [
     'session.self',
@@ -113,6 +117,8 @@ export const rolePermissions = {
     'access.breakglass.read_all',
     'access.reviews.read',
     'transparency.read',
+    'ledger.read',
+    'ledger.records.read',
   ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.

@@ -4,13 +4,14 @@ import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js
 import { accessRoutes } from './pages/access/routes.js';
 import { adminRoutes } from './pages/admin/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
+import { ledgerRoutes } from './pages/ledger/routes.js';
 import { NotFound } from './ui/NotFound.js';
 import { RouteError } from './ui/RouteError.js';
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
   passwordRoute,
-  appRoute.addChildren([...homeRoutes, ...accessRoutes, ...adminRoutes]),
+  appRoute.addChildren([...homeRoutes, ...accessRoutes, ...ledgerRoutes, ...adminRoutes]),
 ]);
 
 export function createConsoleRouter(queryClient: QueryClient) {

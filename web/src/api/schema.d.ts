@@ -761,6 +761,74 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/ledger/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Log entries in index order from `from` (by default the newest page), at most 200. */
+        get: operations["listLedgerEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ledger/entries/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One log entry: its text, leaf hash and time, and the records it commits to (their content for roles that may read records). */
+        get: operations["getLedgerEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ledger/entries/{index}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The RFC 9162 inclusion proof of one entry in the tree of `treeSize` entries (by default the latest checkpoint, which comes along). */
+        get: operations["getLedgerEntryProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ledger/records/{recordType}/{recordId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a record was logged (e.g. an access check by its check id): its entry index. */
+        get: operations["getLedgerRecordLocation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/overview": {
         parameters: {
             query?: never;
@@ -772,6 +840,23 @@ export type paths = {
         get: operations["getOverview"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transparency/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The same listing as GET /v1/transparency/subjects/{subjectId}, with the user id in the body so it stays out of URLs and logs. */
+        post: operations["listSubjectAccessesLookup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4322,7 +4407,7 @@ export interface operations {
                         csrfToken: string;
                         expiresAt: number;
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4634,7 +4719,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4713,6 +4798,294 @@ export interface operations {
             };
         };
     };
+    listLedgerEntries: {
+        parameters: {
+            query?: {
+                from?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            createdAt: number;
+                            index: number;
+                            /** @enum {string} */
+                            kind: "record" | "batch";
+                            leafHash: string;
+                            records: number;
+                        }[];
+                        from: number;
+                        integrated: number;
+                        /** @description `from` of the next page, if any. */
+                        next: number | null;
+                        /** @description `from` of the previous page, if any. */
+                        previous: number | null;
+                        sequenced: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLedgerEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Whether the caller's roles let them see record content. */
+                        contentShown: boolean;
+                        createdAt: number;
+                        entry: string;
+                        index: number;
+                        /** @description Whether a published checkpoint covers the entry yet. */
+                        integrated: boolean;
+                        /** @enum {string} */
+                        kind: "record" | "batch";
+                        leafHash: string;
+                        records: {
+                            /** @description The record (RFC 8785 JSON), for roles that may read records. */
+                            canonical?: string;
+                            commitment: string;
+                            createdAt: number;
+                            erasedAt: number | null;
+                            id: string;
+                            position: number;
+                            /** @description Its salt in hex, beside the content. */
+                            salt?: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLedgerEntryProof: {
+        parameters: {
+            query?: {
+                treeSize?: number;
+            };
+            header?: never;
+            path: {
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The signed checkpoint of that size when it is the latest; null otherwise. */
+                        checkpoint: string | null;
+                        entry: string;
+                        /** @description Base64 32-byte hashes, leaf to root. */
+                        inclusion: string[];
+                        index: number;
+                        treeSize: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLedgerRecordLocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recordId: string;
+                recordType: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        index: number;
+                        position: number;
+                        recordId: string;
+                        recordType: string;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getOverview: {
         parameters: {
             query?: {
@@ -4772,6 +5145,109 @@ export interface operations {
                             /** @enum {string} */
                             window: "24h" | "7d";
                         };
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSubjectAccessesLookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cursor?: string;
+                    /** @default 50 */
+                    limit?: number;
+                    /** @description A platform user id: 1-128 of A-Z a-z 0-9 _ . : @ + - */
+                    subjectId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accesses: {
+                            accessor: {
+                                pseudonym: string;
+                                roles: string[];
+                                team: string | null;
+                            };
+                            at: number;
+                            fields: string[];
+                            /** @enum {string} */
+                            operation: "read" | "export";
+                            proof: {
+                                batch?: {
+                                    count: number;
+                                    path: string[];
+                                    position: number;
+                                };
+                                checkpoint: string;
+                                commitment: string;
+                                entry: string;
+                                inclusion: string[];
+                                index: number;
+                                recordId: string;
+                                recordType: string;
+                            };
+                            /** @enum {string} */
+                            purpose: "support" | "abuse_investigation" | "legal_request" | "security_incident" | "debugging";
+                            record: {
+                                canonical: string;
+                                id: string;
+                                salt: string;
+                                /** @enum {string} */
+                                type: "access.disclosure";
+                            };
+                        }[];
+                        next: string | null;
+                        subject: string;
                     };
                 };
             };

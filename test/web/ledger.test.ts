@@ -1,0 +1,158 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { issueGrant, register } from '../support/access.js';
+import {
+  accessibilityViolations,
+  addPerson,
+  type ConsoleServer,
+  chromiumAvailable,
+  keepScreenshot,
+  launchChromium,
+  openPerson,
+  type Person,
+  signInAs,
+  startConsoleServer,
+} from './support/console.js';
+
+describe.skipIf(!chromiumAvailable())('ledger and transparency in Chromium', () => {
+  let server: ConsoleServer;
+  let browser: Browser;
+  let person: Person | undefined;
+  let checkIndex: number;
+  let checkId: string;
+
+  beforeAll(async () => {
+    server = await startConsoleServer({ 'ledger.maxDelay': '20ms' });
+    await addPerson(server.custos, 'audrey', ['auditor'], 'Audrey Auditor');
+    const actor = await addPerson(server.custos, 'ed', ['engineer'], 'Ed Engineer');
+    await register(server.custos, actor.id, { team: 'support' });
+    await issueGrant(server.custos, {
+      actorId: actor.id,
+      purpose: 'support',
+      ticketId: 'T-9',
+      subjects: ['user-42'],
+      fields: ['identity.phone'],
+      operations: ['read'],
+      durationMs: 3_600_000,
+      source: 'approval',
+    });
+    const { token } = await server.custos.apiKeys.create({
+      name: 'support-tool',
+      roles: ['service'],
+      createdBy: 'test',
+    });
+    // Several checks, so the log holds several entries and every proof has hashes to tamper with.
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.baseUrl}/v1/access/check`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          actor: actor.id,
+          subject: 'user-42',
+          fields: ['identity.phone'],
+          operation: 'read',
+        }),
+      });
+      expect(response.status).toBe(200);
+      const result = (await response.json()) as { checkId: string; ledgerIndex: number; decision: string };
+      expect(result.decision).toBe('permit');
+      checkId = result.checkId;
+      checkIndex = result.ledgerIndex;
+    }
+    await server.custos.ledger.awaitIntegration(checkIndex);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+  afterEach(async (context) => {
+    if (person) {
+      await keepScreenshot(person.page, `ledger-${context.task.name}`);
+      await person.context.close();
+      person = undefined;
+    }
+  });
+
+  /** Signs the auditor in, pins the log key as printed by the server, and finds the check's entry. */
+  async function openCheckEntry(colorScheme: 'light' | 'dark') {
+    person = await openPerson(browser, server.baseUrl, { colorScheme });
+    const { page } = person;
+    await signInAs(person, 'audrey');
+    await page.goto('/ledger');
+    await page.getByRole('heading', { name: 'Ledger' }).waitFor();
+    await page.getByRole('table', { name: 'Log entries by index' }).waitFor();
+    await page.getByText(/Cosigned by|No witness has cosigned/).waitFor();
+    await page.getByLabel('Log verifier key').fill(server.custos.ledger.vkey);
+    await page.getByRole('button', { name: 'Pin key' }).click();
+    await page.getByText(/fingerprint \(SHA-256\) [0-9a-f]{64}/).waitFor();
+    expect(await accessibilityViolations(person)).toEqual([]);
+    await page.getByLabel('Record id').fill(checkId);
+    await page.getByRole('button', { name: 'Find entry' }).click();
+    await page.waitForURL(new RegExp(`/entries/${checkIndex}$`));
+    await page.getByRole('heading', { name: `Ledger entry ${checkIndex}` }).waitFor();
+    // An auditor sees the record itself, not only its commitment.
+    await page.getByText(checkId).first().waitFor();
+    await page.getByText('"subject": "user-42"').first().waitFor();
+    return person;
+  }
+
+  it('verifies a check’s entry in the browser with the pinned key (light)', async () => {
+    const { page } = await openCheckEntry('light');
+    await page.getByText('Server says', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Verify in this browser' }).click();
+    const verified = page.getByRole('status').filter({ hasText: 'Verified in this browser' });
+    await verified.waitFor();
+    expect(await verified.textContent()).toMatch(/WebCrypto/);
+    expect(await page.getByText('Failed').count()).toBe(0);
+    expect(await accessibilityViolations(person as Person)).toEqual([]);
+    expect((person as Person).problems).toEqual([]);
+  });
+
+  it('shows Failed, with both hashes and nothing green, when one byte of the proof is changed (dark)', async () => {
+    const { page } = await openCheckEntry('dark');
+    await page.route('**/v1/ledger/entries/*/proof*', async (route) => {
+      const response = await route.fetch();
+      const proof = (await response.json()) as { inclusion: string[] };
+      const first = Buffer.from(proof.inclusion[0] as string, 'base64');
+      first[0] = (first[0] as number) ^ 0x01;
+      proof.inclusion[0] = first.toString('base64');
+      await route.fulfill({ response, json: proof });
+    });
+    await page.getByRole('button', { name: 'Verify in this browser' }).click();
+    const failed = page.getByRole('alert').filter({ hasText: 'not proven to be in the log' });
+    await failed.waitFor();
+    const text = (await failed.textContent()) ?? '';
+    expect(text).toContain('The inclusion proof to the checkpoint root');
+    expect(text).toMatch(/Computed: [0-9a-f]{64}/);
+    expect(text).toMatch(/Expected: [0-9a-f]{64}/);
+    await failed.getByRole('button', { name: 'Copy evidence' }).waitFor();
+    expect(await page.getByText('Verified in this browser').count()).toBe(0);
+    expect(await accessibilityViolations(person as Person)).toEqual([]);
+    expect((person as Person).problems).toEqual([]);
+  });
+
+  it.each(['light', 'dark'] as const)(
+    'looks a subject up and sees the access, with no id in the URL (%s)',
+    async (colorScheme) => {
+      person = await openPerson(browser, server.baseUrl, { colorScheme });
+      const { page } = person;
+      await signInAs(person, 'audrey');
+      await page.getByRole('link', { name: 'Transparency' }).click();
+      await page.waitForURL(/\/transparency$/);
+      // Off the link just clicked, so axe sees the page as it rests, not a hover state.
+      await page.mouse.move(900, 700);
+      await page.getByRole('heading', { name: 'Transparency' }).waitFor();
+      expect(await accessibilityViolations(person)).toEqual([]);
+      await page.getByLabel('User id').fill('user-42');
+      await page.getByRole('button', { name: 'Look up' }).click();
+      const table = page.getByRole('table', { name: 'Accesses this user sees' });
+      await table.waitFor();
+      expect(await table.getByRole('row').count()).toBe(4); // the header and three accesses
+      expect(await table.textContent()).toContain('identity.phone');
+      expect(page.url()).not.toContain('user-42');
+      expect(await accessibilityViolations(person)).toEqual([]);
+      expect(person.problems).toEqual([]);
+    },
+  );
+});
