@@ -13,6 +13,7 @@ import {
   signInAs,
   startConsoleServer,
 } from './support/console.js';
+import { alterProofsOnTheWay, openEntryByRecord } from './support/ledger.js';
 
 describe.skipIf(!chromiumAvailable())('ledger and transparency in Chromium', () => {
   let server: ConsoleServer;
@@ -79,18 +80,8 @@ describe.skipIf(!chromiumAvailable())('ledger and transparency in Chromium', () 
     person = await openPerson(browser, server.baseUrl, { colorScheme });
     const { page } = person;
     await signInAs(person, 'audrey');
-    await page.goto('/ledger');
-    await page.getByRole('heading', { name: 'Ledger' }).waitFor();
-    await page.getByRole('table', { name: 'Log entries by index' }).waitFor();
-    await page.getByText(/Cosigned by|No witness has cosigned/).waitFor();
-    await page.getByLabel('Log verifier key').fill(server.custos.ledger.vkey);
-    await page.getByRole('button', { name: 'Pin key' }).click();
-    await page.getByText(/fingerprint \(SHA-256\) [0-9a-f]{64}/).waitFor();
+    await openEntryByRecord(page, { vkey: server.custos.ledger.vkey, recordId: checkId, index: checkIndex });
     expect(await accessibilityViolations(person)).toEqual([]);
-    await page.getByLabel('Record id').fill(checkId);
-    await page.getByRole('button', { name: 'Find entry' }).click();
-    await page.waitForURL(new RegExp(`/entries/${checkIndex}$`));
-    await page.getByRole('heading', { name: `Ledger entry ${checkIndex}` }).waitFor();
     // An auditor sees the record itself, not only its commitment.
     await page.getByText(checkId).first().waitFor();
     await page.getByText('"subject": "user-42"').first().waitFor();
@@ -111,14 +102,7 @@ describe.skipIf(!chromiumAvailable())('ledger and transparency in Chromium', () 
 
   it('shows Failed, with both hashes and nothing green, when one byte of the proof is changed (dark)', async () => {
     const { page } = await openCheckEntry('dark');
-    await page.route('**/v1/ledger/entries/*/proof*', async (route) => {
-      const response = await route.fetch();
-      const proof = (await response.json()) as { inclusion: string[] };
-      const first = Buffer.from(proof.inclusion[0] as string, 'base64');
-      first[0] = (first[0] as number) ^ 0x01;
-      proof.inclusion[0] = first.toString('base64');
-      await route.fulfill({ response, json: proof });
-    });
+    await alterProofsOnTheWay(page);
     await page.getByRole('button', { name: 'Verify in this browser' }).click();
     const failed = page.getByRole('alert').filter({ hasText: 'not proven to be in the log' });
     await failed.waitFor();

@@ -15,11 +15,3 @@ export function allows(session: Session | null | undefined, permission: Permissi
   if (permission === undefined) return true;
   return session?.permissions.includes(permission) ?? false;
 }
-
-/** Raised by a route's guard; its error view says "not permitted" in place of the page. */
-export class NotPermittedError extends Error {
-  constructor(readonly permission: Permission) {
-    super(`Your roles do not include ${permission}.`);
-    this.name = 'NotPermittedError';
-  }
-}

@@ -12,9 +12,9 @@ import {
 import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
 import { z } from 'zod';
 import type { NavSection } from '../../app/module.js';
-import { NotPermittedError } from '../../app/permissions.js';
+import type { Permission } from '../../app/permissions.js';
 import { appRoute } from '../../app/routes.js';
-import { requirePermission, sessionQuery } from '../../app/session.js';
+import { permittedPage } from '../../app/session.js';
 
 export const accessNav: NavSection = {
   id: 'access',
@@ -76,8 +76,10 @@ const scope = z.enum(['mine', 'all']).catch('mine');
 export const requestRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/request',
-  beforeLoad: requirePermission('access.requests.create'),
-  component: lazyRouteComponent(() => import('./RequestPage.js'), 'RequestPage'),
+  component: permittedPage(
+    'access.requests.create',
+    lazyRouteComponent(() => import('./RequestPage.js'), 'RequestPage'),
+  ),
 });
 
 export const requestsRoute = createRoute({
@@ -88,16 +90,20 @@ export const requestsRoute = createRoute({
     scope,
     selected: id('req'),
   }),
-  beforeLoad: requirePermission('access.requests.read'),
-  component: lazyRouteComponent(() => import('./RequestsPage.js'), 'RequestsPage'),
+  component: permittedPage(
+    'access.requests.read',
+    lazyRouteComponent(() => import('./RequestsPage.js'), 'RequestsPage'),
+  ),
 });
 
 export const approvalsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/approvals',
   validateSearch: z.object({ selected: id('req') }),
-  beforeLoad: requirePermission('access.requests.decide'),
-  component: lazyRouteComponent(() => import('./ApprovalsPage.js'), 'ApprovalsPage'),
+  component: permittedPage(
+    'access.requests.decide',
+    lazyRouteComponent(() => import('./ApprovalsPage.js'), 'ApprovalsPage'),
+  ),
 });
 
 export const grantsRoute = createRoute({
@@ -108,8 +114,10 @@ export const grantsRoute = createRoute({
     scope,
     selected: id('grt'),
   }),
-  beforeLoad: requirePermission('access.grants.read'),
-  component: lazyRouteComponent(() => import('./GrantsPage.js'), 'GrantsPage'),
+  component: permittedPage(
+    'access.grants.read',
+    lazyRouteComponent(() => import('./GrantsPage.js'), 'GrantsPage'),
+  ),
 });
 
 export const breakGlassRoute = createRoute({
@@ -119,27 +127,22 @@ export const breakGlassRoute = createRoute({
     view: z.enum(['all', 'pending']).catch('all'),
     selected: id('bgl'),
   }),
-  beforeLoad: requirePermission('access.breakglass.read'),
-  component: lazyRouteComponent(() => import('./BreakGlassPage.js'), 'BreakGlassPage'),
+  component: permittedPage(
+    'access.breakglass.read',
+    lazyRouteComponent(() => import('./BreakGlassPage.js'), 'BreakGlassPage'),
+  ),
 });
 
 /** Reviewers (decide) and those who follow campaigns (read) both reach the reviews pages. */
-async function reviewsGuard({
-  context,
-}: {
-  context: { queryClient: import('@tanstack/react-query').QueryClient };
-}) {
-  const session = await context.queryClient.ensureQueryData(sessionQuery);
-  const permissions = session?.permissions ?? [];
-  if (!permissions.includes('access.reviews.decide') && !permissions.includes('access.reviews.read'))
-    throw new NotPermittedError('access.reviews.decide');
-}
+const reviewers: Permission[] = ['access.reviews.decide', 'access.reviews.read'];
 
 export const reviewsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/reviews',
-  beforeLoad: reviewsGuard,
-  component: lazyRouteComponent(() => import('./ReviewsPage.js'), 'ReviewsPage'),
+  component: permittedPage(
+    reviewers,
+    lazyRouteComponent(() => import('./ReviewsPage.js'), 'ReviewsPage'),
+  ),
 });
 
 export const reviewRoute = createRoute({
@@ -154,8 +157,10 @@ export const reviewRoute = createRoute({
     }),
     stringify: (params: { id: string }) => ({ id: params.id }),
   },
-  beforeLoad: reviewsGuard,
-  component: lazyRouteComponent(() => import('./ReviewPage.js'), 'ReviewPage'),
+  component: permittedPage(
+    reviewers,
+    lazyRouteComponent(() => import('./ReviewPage.js'), 'ReviewPage'),
+  ),
 });
 
 const cursor = z.string().max(100).optional().catch(undefined);
@@ -172,16 +177,20 @@ export const ticketsRoute = createRoute({
       .optional()
       .catch(undefined),
   }),
-  beforeLoad: requirePermission('access.tickets.read'),
-  component: lazyRouteComponent(() => import('./RegistryPages.js'), 'TicketsPage'),
+  component: permittedPage(
+    'access.tickets.read',
+    lazyRouteComponent(() => import('./RegistryPages.js'), 'TicketsPage'),
+  ),
 });
 
 export const employeesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/employees',
   validateSearch: z.object({ cursor, selected: id('usr') }),
-  beforeLoad: requirePermission('access.employees.read'),
-  component: lazyRouteComponent(() => import('./RegistryPages.js'), 'EmployeesPage'),
+  component: permittedPage(
+    'access.employees.read',
+    lazyRouteComponent(() => import('./RegistryPages.js'), 'EmployeesPage'),
+  ),
 });
 
 export const protectedRoute = createRoute({
@@ -197,8 +206,10 @@ export const protectedRoute = createRoute({
       .catch(undefined),
     selected: z.number().int().min(0).max(199).optional().catch(undefined),
   }),
-  beforeLoad: requirePermission('access.protected.read'),
-  component: lazyRouteComponent(() => import('./RegistryPages.js'), 'ProtectedPage'),
+  component: permittedPage(
+    'access.protected.read',
+    lazyRouteComponent(() => import('./RegistryPages.js'), 'ProtectedPage'),
+  ),
 });
 
 export const accessRoutes = [

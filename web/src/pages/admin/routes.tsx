@@ -1,11 +1,9 @@
 import { IconBook2, IconKey, IconScale, IconUsers } from '@tabler/icons-react';
-import { createRoute, lazyRouteComponent, type RouteComponent } from '@tanstack/react-router';
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
 import { z } from 'zod';
 import type { NavSection } from '../../app/module.js';
-import { allows, type Permission } from '../../app/permissions.js';
 import { appRoute } from '../../app/routes.js';
-import { useSession } from '../../app/session.js';
-import { NotPermitted } from '../../ui/states.js';
+import { permittedPage } from '../../app/session.js';
 
 export const adminNav: NavSection = {
   id: 'admin',
@@ -56,24 +54,12 @@ export const policiesSearch = z.object({
     .catch(undefined),
 });
 
-/**
- * The page, or "not permitted" in its place for people whose roles lack `permission`. Decided
- * while rendering rather than by throwing from `beforeLoad`, which the router reports as an error
- * on the console for what is an expected answer. The server refuses the API calls regardless.
- */
-function permitted(permission: Permission, Page: RouteComponent): RouteComponent {
-  return function PermittedPage() {
-    const session = useSession();
-    return allows(session, permission) ? <Page /> : <NotPermitted permission={permission} />;
-  };
-}
-
 export const adminRoutes = [
   createRoute({
     getParentRoute: () => appRoute,
     path: '/admin/users',
     validateSearch: usersSearch,
-    component: permitted(
+    component: permittedPage(
       'users.read',
       lazyRouteComponent(() => import('./UsersPage.js'), 'UsersPage'),
     ),
@@ -82,7 +68,7 @@ export const adminRoutes = [
     getParentRoute: () => appRoute,
     path: '/admin/api-keys',
     validateSearch: apiKeysSearch,
-    component: permitted(
+    component: permittedPage(
       'apikeys.read',
       lazyRouteComponent(() => import('./ApiKeysPage.js'), 'ApiKeysPage'),
     ),
@@ -90,7 +76,7 @@ export const adminRoutes = [
   createRoute({
     getParentRoute: () => appRoute,
     path: '/admin/catalog',
-    component: permitted(
+    component: permittedPage(
       'access.policies.write',
       lazyRouteComponent(() => import('./CatalogPage.js'), 'CatalogPage'),
     ),
@@ -99,7 +85,7 @@ export const adminRoutes = [
     getParentRoute: () => appRoute,
     path: '/admin/policies',
     validateSearch: policiesSearch,
-    component: permitted(
+    component: permittedPage(
       'access.policies.write',
       lazyRouteComponent(() => import('./PoliciesPage.js'), 'PoliciesPage'),
     ),

@@ -3,7 +3,7 @@ import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
 import { z } from 'zod';
 import type { NavSection } from '../../app/module.js';
 import { appRoute } from '../../app/routes.js';
-import { requirePermission } from '../../app/session.js';
+import { permittedPage } from '../../app/session.js';
 import { transparencyRoutes } from '../transparency/routes.js';
 
 export const ledgerNav: NavSection = {
@@ -19,15 +19,19 @@ export const ledgerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/ledger',
   validateSearch: z.object({ from: z.number().int().min(0).optional().catch(undefined) }),
-  beforeLoad: requirePermission('ledger.read'),
-  component: lazyRouteComponent(() => import('./LedgerPage.js'), 'LedgerPage'),
+  component: permittedPage(
+    'ledger.read',
+    lazyRouteComponent(() => import('./LedgerPage.js'), 'LedgerPage'),
+  ),
 });
 
 export const entryRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/entries/$index',
-  beforeLoad: requirePermission('ledger.read'),
-  component: lazyRouteComponent(() => import('./EntryPage.js'), 'EntryPage'),
+  component: permittedPage(
+    'ledger.read',
+    lazyRouteComponent(() => import('./EntryPage.js'), 'EntryPage'),
+  ),
 });
 
 export const ledgerRoutes = [ledgerRoute, entryRoute, ...transparencyRoutes] as const;
