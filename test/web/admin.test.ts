@@ -1,17 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureFirstAdmin } from '../../src/cli/serve.js';
 import {
   accessibilityViolations,
   addPerson,
-  type ConsoleServer,
   chromiumAvailable,
-  keepScreenshot,
-  launchChromium,
-  openPerson,
+  consoleSuite,
   type Person,
   signInAs,
-  startConsoleServer,
 } from './support/console.js';
 
 const newPassword = 'quartz meadow 2291 lantern ferry';
@@ -23,33 +18,19 @@ const adminPages = [
 ];
 
 describe.skipIf(!chromiumAvailable())('console admin pages in Chromium', () => {
-  let server: ConsoleServer;
-  let browser: Browser;
-  let person: Person | undefined;
   let printed: string;
-
-  beforeAll(async () => {
-    server = await startConsoleServer();
-    printed = (await ensureFirstAdmin(server.custos)) as string;
-    await addPerson(server.custos, 'root', ['admin'], 'Rosa Root');
-    await addPerson(server.custos, 'erin', ['engineer'], 'Erin Engineer');
-    browser = await launchChromium();
+  const suite = consoleSuite('admin', {
+    setup: async (server) => {
+      printed = (await ensureFirstAdmin(server.custos)) as string;
+      await addPerson(server.custos, 'root', ['admin'], 'Rosa Root');
+      await addPerson(server.custos, 'erin', ['engineer'], 'Erin Engineer');
+    },
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
-  afterEach(async (context) => {
-    if (person) {
-      await keepScreenshot(person.page, `admin-${context.task.name}`);
-      await person.context.close();
-      person = undefined;
-    }
-  });
+  let person: Person | undefined;
 
   // Two password hashes, a key and a policy check in one browser: longer than the default timeout.
   it('lets the first admin replace the printed password, create a key shown once, and refuses a broken policy at its line', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await page.goto('/admin/api-keys');
     await page.waitForURL(/\/sign-in\?next=/);
@@ -104,7 +85,7 @@ describe.skipIf(!chromiumAvailable())('console admin pages in Chromium', () => {
   }, 90_000);
 
   it('shows an engineer no admin pages, and refuses each admin address and API call', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await signInAs(person, 'erin');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -143,7 +124,7 @@ describe.skipIf(!chromiumAvailable())('console admin pages in Chromium', () => {
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`has no serious accessibility problem on any admin page in the ${colorScheme} theme`, async () => {
-      person = await openPerson(browser, server.baseUrl, { colorScheme });
+      person = await suite.open({ colorScheme });
       const { page } = person;
       await signInAs(person, 'root');
       for (const { path, heading } of adminPages) {
@@ -165,7 +146,7 @@ describe.skipIf(!chromiumAvailable())('console admin pages in Chromium', () => {
   }
 
   it('creates a user whose generated password is shown once, and changes their roles', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await signInAs(person, 'root');
     await page.goto('/admin/users?selected=new');
@@ -181,7 +162,7 @@ describe.skipIf(!chromiumAvailable())('console admin pages in Chromium', () => {
     await panel.getByRole('checkbox', { name: /Auditor/ }).check();
     await panel.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('nora now has the roles engineer, approver, auditor.').waitFor();
-    const nora = (await server.custos.users.list()).find((u) => u.username === 'nora');
+    const nora = (await suite.server.custos.users.list()).find((u) => u.username === 'nora');
     expect(nora).toMatchObject({ roles: ['engineer', 'approver', 'auditor'], passwordChangeRequired: true });
     expect(person.problems).toEqual([]);
   });

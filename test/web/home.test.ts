@@ -1,44 +1,25 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   accessibilityViolations,
   addPerson,
-  type ConsoleServer,
   chromiumAvailable,
-  keepScreenshot,
-  launchChromium,
-  openPerson,
+  consoleSuite,
   type Person,
   signInAs,
-  startConsoleServer,
 } from './support/console.js';
 
 describe.skipIf(!chromiumAvailable())('console overview in Chromium', () => {
-  let server: ConsoleServer;
-  let browser: Browser;
-  let person: Person | undefined;
   let auditorId: string;
-
-  beforeAll(async () => {
-    server = await startConsoleServer();
-    auditorId = (await addPerson(server.custos, 'audrey', ['auditor'], 'Audrey Auditor')).id;
-    browser = await launchChromium();
+  const suite = consoleSuite('home', {
+    setup: async (server) => {
+      auditorId = (await addPerson(server.custos, 'audrey', ['auditor'], 'Audrey Auditor')).id;
+    },
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
-  afterEach(async (context) => {
-    if (person) {
-      await keepScreenshot(person.page, `home-${context.task.name}`);
-      await person.context.close();
-      person = undefined;
-    }
-  });
+  let person: Person | undefined;
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`shows the figures, then the charts, accessibly (${colorScheme})`, async () => {
-      person = await openPerson(browser, server.baseUrl, { colorScheme });
+      person = await suite.open({ colorScheme });
       const { page } = person;
       await page.goto('/');
       await signInAs(person, 'audrey');
@@ -55,14 +36,14 @@ describe.skipIf(!chromiumAvailable())('console overview in Chromium', () => {
   }
 
   it('turns the standing-access figure loud when a grant is written around Custos', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await page.goto('/sign-in');
     await signInAs(person, 'audrey');
     await page.goto('/?window=7d');
     await page.getByTestId('figure-standing').waitFor();
     const now = Date.now();
-    await server.custos.store.db
+    await suite.server.custos.store.db
       .insertInto('access_grants')
       .values({
         id: 'grt_01M80AB0VDK2A2E9N1XT3BFQ6E',
@@ -90,14 +71,14 @@ describe.skipIf(!chromiumAvailable())('console overview in Chromium', () => {
     expect(new URL(page.url()).searchParams.get('window')).toBe('7d');
     expect(await accessibilityViolations(person)).toEqual([]);
     expect(person.problems).toEqual([]);
-    await server.custos.store.db
+    await suite.server.custos.store.db
       .deleteFrom('access_grants')
       .where('id', '=', 'grt_01M80AB0VDK2A2E9N1XT3BFQ6E')
       .execute();
   });
 
   it('shows "—", never 0, when the figures cannot be read', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await page.goto('/sign-in');
     await signInAs(person, 'audrey');

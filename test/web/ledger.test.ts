@@ -1,86 +1,72 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { issueGrant, register } from '../support/access.js';
 import {
   accessibilityViolations,
   addPerson,
-  type ConsoleServer,
   chromiumAvailable,
-  keepScreenshot,
-  launchChromium,
-  openPerson,
+  consoleSuite,
   type Person,
   signInAs,
-  startConsoleServer,
 } from './support/console.js';
 import { alterProofsOnTheWay, openEntryByRecord } from './support/ledger.js';
 
 describe.skipIf(!chromiumAvailable())('ledger and transparency in Chromium', () => {
-  let server: ConsoleServer;
-  let browser: Browser;
-  let person: Person | undefined;
   let checkIndex: number;
   let checkId: string;
-
-  beforeAll(async () => {
-    server = await startConsoleServer({ 'ledger.maxDelay': '20ms' });
-    await addPerson(server.custos, 'audrey', ['auditor'], 'Audrey Auditor');
-    const actor = await addPerson(server.custos, 'ed', ['engineer'], 'Ed Engineer');
-    await register(server.custos, actor.id, { team: 'support' });
-    await issueGrant(server.custos, {
-      actorId: actor.id,
-      purpose: 'support',
-      ticketId: 'T-9',
-      subjects: ['user-42'],
-      fields: ['identity.phone'],
-      operations: ['read'],
-      durationMs: 3_600_000,
-      source: 'approval',
-    });
-    const { token } = await server.custos.apiKeys.create({
-      name: 'support-tool',
-      roles: ['service'],
-      createdBy: 'test',
-    });
-    // Several checks, so the log holds several entries and every proof has hashes to tamper with.
-    for (let i = 0; i < 3; i++) {
-      const response = await fetch(`${server.baseUrl}/v1/access/check`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          actor: actor.id,
-          subject: 'user-42',
-          fields: ['identity.phone'],
-          operation: 'read',
-        }),
+  const suite = consoleSuite('ledger', {
+    overrides: { 'ledger.maxDelay': '20ms' },
+    setup: async (server) => {
+      await addPerson(server.custos, 'audrey', ['auditor'], 'Audrey Auditor');
+      const actor = await addPerson(server.custos, 'ed', ['engineer'], 'Ed Engineer');
+      await register(server.custos, actor.id, { team: 'support' });
+      await issueGrant(server.custos, {
+        actorId: actor.id,
+        purpose: 'support',
+        ticketId: 'T-9',
+        subjects: ['user-42'],
+        fields: ['identity.phone'],
+        operations: ['read'],
+        durationMs: 3_600_000,
+        source: 'approval',
       });
-      expect(response.status).toBe(200);
-      const result = (await response.json()) as { checkId: string; ledgerIndex: number; decision: string };
-      expect(result.decision).toBe('permit');
-      checkId = result.checkId;
-      checkIndex = result.ledgerIndex;
-    }
-    await server.custos.ledger.awaitIntegration(checkIndex);
-    browser = await launchChromium();
+      const { token } = await server.custos.apiKeys.create({
+        name: 'support-tool',
+        roles: ['service'],
+        createdBy: 'test',
+      });
+      // Several checks, so the log holds several entries and every proof has hashes to tamper with.
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${server.baseUrl}/v1/access/check`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            actor: actor.id,
+            subject: 'user-42',
+            fields: ['identity.phone'],
+            operation: 'read',
+          }),
+        });
+        expect(response.status).toBe(200);
+        const result = (await response.json()) as { checkId: string; ledgerIndex: number; decision: string };
+        expect(result.decision).toBe('permit');
+        checkId = result.checkId;
+        checkIndex = result.ledgerIndex;
+      }
+      await server.custos.ledger.awaitIntegration(checkIndex);
+    },
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
-  afterEach(async (context) => {
-    if (person) {
-      await keepScreenshot(person.page, `ledger-${context.task.name}`);
-      await person.context.close();
-      person = undefined;
-    }
-  });
+  let person: Person | undefined;
 
   /** Signs the auditor in, pins the log key as printed by the server, and finds the check's entry. */
   async function openCheckEntry(colorScheme: 'light' | 'dark') {
-    person = await openPerson(browser, server.baseUrl, { colorScheme });
+    person = await suite.open({ colorScheme });
     const { page } = person;
     await signInAs(person, 'audrey');
-    await openEntryByRecord(page, { vkey: server.custos.ledger.vkey, recordId: checkId, index: checkIndex });
+    await openEntryByRecord(page, {
+      vkey: suite.server.custos.ledger.vkey,
+      recordId: checkId,
+      index: checkIndex,
+    });
     expect(await accessibilityViolations(person)).toEqual([]);
     // An auditor sees the record itself, not only its commitment.
     await page.getByText(checkId).first().waitFor();
@@ -119,7 +105,7 @@ describe.skipIf(!chromiumAvailable())('ledger and transparency in Chromium', () 
   it.each(['light', 'dark'] as const)(
     'looks a subject up and sees the access, with no id in the URL (%s)',
     async (colorScheme) => {
-      person = await openPerson(browser, server.baseUrl, { colorScheme });
+      person = await suite.open({ colorScheme });
       const { page } = person;
       await signInAs(person, 'audrey');
       await page.getByRole('link', { name: 'Transparency' }).click();

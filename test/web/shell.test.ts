@@ -1,43 +1,24 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   accessibilityViolations,
   addPerson,
-  type ConsoleServer,
   chromiumAvailable,
-  keepScreenshot,
-  launchChromium,
-  openPerson,
+  consoleSuite,
   type Person,
   phone,
   signInAs,
-  startConsoleServer,
 } from './support/console.js';
 
 describe.skipIf(!chromiumAvailable())('the console shell in Chromium', () => {
-  let server: ConsoleServer;
-  let browser: Browser;
+  const suite = consoleSuite('shell', {
+    setup: async (server) => {
+      await addPerson(server.custos, 'erin', ['engineer'], 'Erin Engineer');
+    },
+  });
   let person: Person | undefined;
 
-  beforeAll(async () => {
-    server = await startConsoleServer();
-    await addPerson(server.custos, 'erin', ['engineer'], 'Erin Engineer');
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
-  afterEach(async (context) => {
-    if (person) {
-      await keepScreenshot(person.page, `shell-${context.task.name}`);
-      await person.context.close();
-      person = undefined;
-    }
-  });
-
   it('is usable from the keyboard: shortcuts help, Ctrl-K, and the theme switch', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await signInAs(person, 'erin');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -66,7 +47,7 @@ describe.skipIf(!chromiumAvailable())('the console shell in Chromium', () => {
   });
 
   it('folds the navigation behind a menu button at phone width', async () => {
-    person = await openPerson(browser, server.baseUrl, { viewport: phone, colorScheme: 'dark' });
+    person = await suite.open({ viewport: phone, colorScheme: 'dark' });
     const { page } = person;
     await signInAs(person, 'erin');
     const overviewLink = page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', {
@@ -84,7 +65,7 @@ describe.skipIf(!chromiumAvailable())('the console shell in Chromium', () => {
   });
 
   it('shows a failure in place of the page, with its code, request id and Retry', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await signInAs(person, 'erin');
     // The server is made to fail once on the way, as a proxy or an outage would.

@@ -1,47 +1,28 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureFirstAdmin } from '../../src/cli/serve.js';
 import {
   accessibilityViolations,
   addPerson,
-  type ConsoleServer,
   chromiumAvailable,
-  keepScreenshot,
-  launchChromium,
-  openPerson,
+  consoleSuite,
   type Person,
   signInAs,
-  startConsoleServer,
 } from './support/console.js';
 
 const newPassword = 'plum orbit cascade 4417 lantern';
 
 describe.skipIf(!chromiumAvailable())('console sign-in in Chromium', () => {
-  let server: ConsoleServer;
-  let browser: Browser;
-  let person: Person | undefined;
   let printed: string;
-
-  beforeAll(async () => {
-    server = await startConsoleServer();
-    printed = (await ensureFirstAdmin(server.custos)) as string;
-    await addPerson(server.custos, 'erin', ['engineer'], 'Erin Engineer');
-    browser = await launchChromium();
+  const suite = consoleSuite('sign-in', {
+    setup: async (server) => {
+      printed = (await ensureFirstAdmin(server.custos)) as string;
+      await addPerson(server.custos, 'erin', ['engineer'], 'Erin Engineer');
+    },
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
-  afterEach(async (context) => {
-    if (person) {
-      await keepScreenshot(person.page, `sign-in-${context.task.name}`);
-      await person.context.close();
-      person = undefined;
-    }
-  });
+  let person: Person | undefined;
 
   it('serves the console with a nonce-bound CSP and no inline script', async () => {
-    const response = await fetch(`${server.baseUrl}/access/grants?selected=grt_x`, {
+    const response = await fetch(`${suite.server.baseUrl}/access/grants?selected=grt_x`, {
       headers: { accept: 'text/html' },
     });
     expect(response.status).toBe(200);
@@ -54,15 +35,15 @@ describe.skipIf(!chromiumAvailable())('console sign-in in Chromium', () => {
     expect(html).toContain(`nonce="${nonce}"`);
     expect(html).not.toContain('__CUSTOS_CSP_NONCE__');
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-    const again = await fetch(`${server.baseUrl}/`, { headers: { accept: 'text/html' } });
+    const again = await fetch(`${suite.server.baseUrl}/`, { headers: { accept: 'text/html' } });
     expect(again.headers.get('content-security-policy')).not.toContain(nonce as string);
     // An API client's wrong path is still a JSON 404.
-    const api = await fetch(`${server.baseUrl}/v1/nowhere`, { headers: { accept: 'text/html' } });
+    const api = await fetch(`${suite.server.baseUrl}/v1/nowhere`, { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
   });
 
   it('makes the first admin replace the printed password, which then works no more', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await page.goto('/');
     await page.waitForURL(/\/sign-in/);
@@ -83,7 +64,7 @@ describe.skipIf(!chromiumAvailable())('console sign-in in Chromium', () => {
     expect(person.problems).toEqual([]);
 
     // The printed password opened one session; it opens no second one.
-    const again = await fetch(`${server.baseUrl}/v1/auth/login`, {
+    const again = await fetch(`${suite.server.baseUrl}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: printed }),
@@ -92,7 +73,7 @@ describe.skipIf(!chromiumAvailable())('console sign-in in Chromium', () => {
   });
 
   it('returns to the page a person was on after their session ends', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await page.goto('/sign-in');
     expect(await accessibilityViolations(person)).toEqual([]);
@@ -107,11 +88,11 @@ describe.skipIf(!chromiumAvailable())('console sign-in in Chromium', () => {
   });
 
   it('signs out and refuses a next= that leaves the console', async () => {
-    person = await openPerson(browser, server.baseUrl);
+    person = await suite.open();
     const { page } = person;
     await page.goto('/sign-in?next=//evil.example/steal');
     await signInAs(person, 'erin');
-    expect(new URL(page.url()).origin).toBe(server.baseUrl);
+    expect(new URL(page.url()).origin).toBe(suite.server.baseUrl);
     await page.getByRole('button', { name: /Account menu/ }).click();
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);

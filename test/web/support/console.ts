@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type Custos, createCustos } from '../../../src/app.js';
 import { loadConfig } from '../../../src/core/config.js';
 import { createLogger } from '../../../src/core/logger.js';
@@ -159,4 +160,68 @@ export async function accessibilityViolations(person: Person): Promise<string[]>
           )
           .join('; ')})`,
     );
+}
+
+/** A browser test file's shared parts: one server and one browser, and the people it opened. */
+export interface ConsoleSuite {
+  readonly server: ConsoleServer;
+  readonly browser: Browser;
+  /**
+   * Opens a person's browser. After each test, the screenshot of its last page is kept (named
+   * after the file's prefix and the test) and the browser context is closed.
+   */
+  open(options?: Parameters<typeof openPerson>[2]): Promise<Person>;
+}
+
+/**
+ * Registers the hooks every console test file needs, inside its `describe`: a Custos on a random
+ * port (with `overrides`, then `setup` run against it) and Chromium before the tests; after each
+ * test, screenshots and closed contexts; at the end, both stopped.
+ */
+export function consoleSuite(
+  prefix: string,
+  options: { overrides?: Record<string, unknown>; setup?: (server: ConsoleServer) => Promise<void> } = {},
+): ConsoleSuite {
+  let server: ConsoleServer | undefined;
+  let browser: Browser | undefined;
+  let opened: Person[] = [];
+  beforeAll(async () => {
+    server = await startConsoleServer(options.overrides);
+    await options.setup?.(server);
+    browser = await launchChromium();
+  }, 180_000);
+  afterEach(async (context) => {
+    const people = opened;
+    opened = [];
+    for (const [i, person] of people.entries()) {
+      const suffix = i === people.length - 1 ? '' : `-${i + 1}`;
+      await keepScreenshot(person.page, `${prefix}-${context.task.name}${suffix}`).catch(() => undefined);
+      await person.context.close();
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+  const required = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not started yet`);
+    return value;
+  };
+  return {
+    get server() {
+      return required(server, 'the console server');
+    },
+    get browser() {
+      return required(browser, 'Chromium');
+    },
+    async open(openOptions) {
+      const person = await openPerson(
+        required(browser, 'Chromium'),
+        required(server, 'the console server').baseUrl,
+        openOptions,
+      );
+      opened.push(person);
+      return person;
+    },
+  };
 }

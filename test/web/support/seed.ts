@@ -59,6 +59,9 @@ export interface Seeded {
   subjects: string[];
   grantId: string;
   pendingRequestId: string;
+  /** The last access check: its record id and where it sits in the log. */
+  lastCheck: { checkId: string; ledgerIndex: number };
+  campaignId: string;
 }
 
 /**
@@ -143,12 +146,18 @@ export async function seedPlatform(custos: Custos, baseUrl: string): Promise<See
       operation: 'read',
     });
   }
-  await service.call('POST', '/v1/access/check', {
+  const lastCheck = await service.call<{ checkId: string; ledgerIndex: number }>('POST', '/v1/access/check', {
     actor: users.erin.id,
     subject: subjects[1],
     fields: ['network.ip'],
     operation: 'read',
   });
+  const campaign = await admin.call<{ campaign: { id: string } }>('POST', '/v1/access/reviews', {
+    name: 'Quarterly access review, Q4',
+    duration: '14d',
+    reviewers: [users.sam.id, users.alex.id],
+  });
+  await custos.ledger.awaitIntegration(lastCheck.ledgerIndex);
   return {
     users,
     service,
@@ -156,5 +165,7 @@ export async function seedPlatform(custos: Custos, baseUrl: string): Promise<See
     subjects,
     grantId: granted.grant.id,
     pendingRequestId: pending.request.id,
+    lastCheck: { checkId: lastCheck.checkId, ledgerIndex: lastCheck.ledgerIndex },
+    campaignId: campaign.campaign.id,
   };
 }
