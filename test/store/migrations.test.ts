@@ -140,6 +140,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'access_employees',
       'access_grant_subjects',
       'access_grants',
+      'access_policy_versions',
       'access_protected_subjects',
       'access_requests',
       'access_review_campaigns',
