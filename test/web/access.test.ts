@@ -15,19 +15,6 @@ import {
 } from './support/console.js';
 import { alterProofsOnTheWay, openEntryByRecord, verifyInBrowser } from './support/ledger.js';
 
-/** Every access page, with the heading that says it has drawn. */
-const accessPages: [string, string][] = [
-  ['/access/request', 'Request access'],
-  ['/access/requests', 'Requests'],
-  ['/access/approvals', 'Approvals'],
-  ['/access/grants', 'Grants'],
-  ['/access/break-glass', 'Break-glass'],
-  ['/access/reviews', 'Access reviews'],
-  ['/access/tickets', 'Tickets'],
-  ['/access/employees', 'Employees'],
-  ['/access/protected', 'Protected subjects'],
-];
-
 describe.skipIf(!chromiumAvailable())('console access flow in Chromium', () => {
   let server: ConsoleServer;
   let browser: Browser;
@@ -210,7 +197,7 @@ describe.skipIf(!chromiumAvailable())('console access flow in Chromium', () => {
     await expectClean(lee);
   }, 120_000);
 
-  it('draws every access page accessibly in the light and the dark theme', async () => {
+  it('draws a review campaign and the protected list accessibly in the light and the dark theme', async () => {
     const { custos } = server;
     const campaign = await custos.accessReviews.create(
       { name: 'Quarterly review', durationMs: 14 * 86_400_000, includeRoles: true, reviewers: [ids.lead] },
@@ -218,10 +205,9 @@ describe.skipIf(!chromiumAvailable())('console access flow in Chromium', () => {
     );
     for (const scheme of ['light', 'dark'] as const) {
       const lee = await open('lee', scheme);
-      const pages: [string, string][] = [
-        ...accessPages,
-        [`/access/reviews/${campaign.campaign.id}`, 'Quarterly review'],
-      ];
+      // The pages in the navigation are scanned by every-page.test.ts; a campaign's own page is not
+      // in the navigation.
+      const pages: [string, string][] = [[`/access/reviews/${campaign.campaign.id}`, 'Quarterly review']];
       for (const [path, heading] of pages) {
         await lee.page.goto(path);
         await lee.page.getByRole('heading', { level: 1, name: heading }).waitFor();

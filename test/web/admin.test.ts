@@ -123,17 +123,12 @@ describe.skipIf(!chromiumAvailable())('console admin pages in Chromium', () => {
   });
 
   for (const colorScheme of ['light', 'dark'] as const) {
-    it(`has no serious accessibility problem on any admin page in the ${colorScheme} theme`, async () => {
+    it(`has no serious accessibility problem in the user panel and form in the ${colorScheme} theme`, async () => {
       person = await suite.open({ colorScheme });
       const { page } = person;
       await signInAs(person, 'root');
-      for (const { path, heading } of adminPages) {
-        await page.goto(path);
-        await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-        await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached' });
-        expect(await accessibilityViolations(person), path).toEqual([]);
-      }
-      // A record open in the side panel, and the create form.
+      // Each admin page as it opens is scanned by every-page.test.ts; here, what opens on it: a
+      // record in the side panel, and the create form.
       await page.goto('/admin/users');
       await page.getByRole('row', { name: /Erin Engineer/ }).click();
       await page.getByRole('region', { name: 'Erin Engineer' }).getByLabel('Display name').waitFor();
