@@ -10,10 +10,10 @@ import {
   IconTicket,
 } from '@tabler/icons-react';
 import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
-import { z } from 'zod';
 import type { NavSection } from '../../app/module.js';
 import type { Permission } from '../../app/permissions.js';
 import { appRoute } from '../../app/routes.js';
+import { integer, matching, optional, z } from '../../app/search.js';
 import { permittedPage } from '../../app/session.js';
 
 export const accessNav: NavSection = {
@@ -65,13 +65,8 @@ export const accessNav: NavSection = {
 };
 
 // Search parameters: each checked, and a bad value falls back to the default rather than failing.
-const id = (prefix: string) =>
-  z
-    .string()
-    .regex(new RegExp(`^${prefix}_[0-9A-Za-z]{1,40}$`))
-    .optional()
-    .catch(undefined);
-const scope = z.enum(['mine', 'all']).catch('mine');
+const id = (prefix: string) => optional(matching(new RegExp(`^${prefix}_[0-9A-Za-z]{1,40}$`)));
+const scope = z.catch(z.enum(['mine', 'all']), 'mine');
 
 export const requestRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -86,7 +81,7 @@ export const requestsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/requests',
   validateSearch: z.object({
-    status: z.enum(['pending', 'approved', 'rejected', 'cancelled', 'expired']).optional().catch(undefined),
+    status: optional(z.enum(['pending', 'approved', 'rejected', 'cancelled', 'expired'])),
     scope,
     selected: id('req'),
   }),
@@ -110,7 +105,7 @@ export const grantsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/grants',
   validateSearch: z.object({
-    view: z.enum(['active', 'all']).catch('active'),
+    view: z.catch(z.enum(['active', 'all']), 'active'),
     scope,
     selected: id('grt'),
   }),
@@ -124,7 +119,7 @@ export const breakGlassRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/break-glass',
   validateSearch: z.object({
-    view: z.enum(['all', 'pending']).catch('all'),
+    view: z.catch(z.enum(['all', 'pending']), 'all'),
     selected: id('bgl'),
   }),
   component: permittedPage(
@@ -150,10 +145,7 @@ export const reviewRoute = createRoute({
   path: '/access/reviews/$id',
   params: {
     parse: (raw: Record<string, string>) => ({
-      id: z
-        .string()
-        .regex(/^rvw_[0-9A-Za-z]{1,40}$/)
-        .parse(raw.id),
+      id: matching(/^rvw_[0-9A-Za-z]{1,40}$/).parse(raw.id),
     }),
     stringify: (params: { id: string }) => ({ id: params.id }),
   },
@@ -163,19 +155,15 @@ export const reviewRoute = createRoute({
   ),
 });
 
-const cursor = z.string().max(100).optional().catch(undefined);
+const cursor = optional(z.string().check(z.maxLength(100)));
 
 export const ticketsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/access/tickets',
   validateSearch: z.object({
-    status: z.enum(['open', 'closed']).optional().catch(undefined),
+    status: optional(z.enum(['open', 'closed'])),
     cursor,
-    selected: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/)
-      .optional()
-      .catch(undefined),
+    selected: optional(matching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/)),
   }),
   component: permittedPage(
     'access.tickets.read',
@@ -199,12 +187,8 @@ export const protectedRoute = createRoute({
   // The protected list is personal data: its cursor is a time and a count, and a selected row is
   // named by its place on the page, so no user id ever appears in the address.
   validateSearch: z.object({
-    cursor: z
-      .string()
-      .regex(/^\d{1,16}\.\d{1,6}$/)
-      .optional()
-      .catch(undefined),
-    selected: z.number().int().min(0).max(199).optional().catch(undefined),
+    cursor: optional(matching(/^\d{1,16}\.\d{1,6}$/)),
+    selected: optional(integer(0, 199)),
   }),
   component: permittedPage(
     'access.protected.read',

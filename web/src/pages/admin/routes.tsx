@@ -1,8 +1,8 @@
 import { IconBook2, IconKey, IconScale, IconUsers } from '@tabler/icons-react';
 import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
-import { z } from 'zod';
 import type { NavSection } from '../../app/module.js';
 import { appRoute } from '../../app/routes.js';
+import { matching, optional, z } from '../../app/search.js';
 import { permittedPage } from '../../app/session.js';
 
 export const adminNav: NavSection = {
@@ -24,34 +24,24 @@ export const adminNav: NavSection = {
 };
 
 /** Ids in the URL are checked for shape; anything else falls back to "nothing selected". */
-const userId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/);
-const keyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
+const userId = matching(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/);
+const keyId = matching(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 export const usersSearch = z.object({
-  selected: z
-    .union([userId, z.literal('new')])
-    .optional()
-    .catch(undefined),
-  after: userId.optional().catch(undefined),
-  disabled: z.boolean().optional().catch(undefined),
+  selected: optional(z.union([userId, z.literal('new')])),
+  after: optional(userId),
+  disabled: optional(z.boolean()),
 });
 export type UsersSearch = z.infer<typeof usersSearch>;
 
 export const apiKeysSearch = z.object({
-  selected: z
-    .union([keyId, z.literal('new')])
-    .optional()
-    .catch(undefined),
-  revoked: z.boolean().optional().catch(undefined),
+  selected: optional(z.union([keyId, z.literal('new')])),
+  revoked: optional(z.boolean()),
 });
 export type ApiKeysSearch = z.infer<typeof apiKeysSearch>;
 
 export const policiesSearch = z.object({
-  file: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
-    .optional()
-    .catch(undefined),
+  file: optional(matching(/^[a-z0-9][a-z0-9-]{0,63}$/)),
 });
 
 export const adminRoutes = [

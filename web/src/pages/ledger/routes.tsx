@@ -1,8 +1,8 @@
 import { IconEye, IconListDetails } from '@tabler/icons-react';
 import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
-import { z } from 'zod';
 import type { NavSection } from '../../app/module.js';
 import { appRoute } from '../../app/routes.js';
+import { integer, optional, z } from '../../app/search.js';
 import { permittedPage } from '../../app/session.js';
 import { transparencyRoutes } from '../transparency/routes.js';
 
@@ -18,7 +18,7 @@ export const ledgerNav: NavSection = {
 export const ledgerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/ledger',
-  validateSearch: z.object({ from: z.number().int().min(0).optional().catch(undefined) }),
+  validateSearch: z.object({ from: optional(integer(0, Number.MAX_SAFE_INTEGER)) }),
   component: permittedPage(
     'ledger.read',
     lazyRouteComponent(() => import('./LedgerPage.js'), 'LedgerPage'),
