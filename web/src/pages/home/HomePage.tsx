@@ -62,7 +62,7 @@ export function HomePage() {
             ]}
           />
           {data ? (
-            <Suspense fallback={<Skeleton height={260} aria-label="Loading charts" />}>
+            <Suspense fallback={<Skeleton height={260} role="status" aria-label="Loading charts" />}>
               <OverviewCharts series={data.series} />
             </Suspense>
           ) : (
