@@ -204,3 +204,17 @@ export interface RuleFindings {
   verdicts: RuleVerdict[];
   actions: AtoAction[];
 }
+
+/**
+ * Enrichment facts the caller already holds (a replayed log's own country and ASN columns); they
+ * take precedence over the lookups.
+ */
+export interface KnownFacts {
+  ip?: Partial<IpFeatures>;
+  agent?: Partial<AgentFeatures>;
+}
+
+/** Anything that answers events: the in-process service, or the SDK against a server. */
+export interface Assessor {
+  assess(event: AuthEvent, facts?: KnownFacts): Promise<Assessment>;
+}
