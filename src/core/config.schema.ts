@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accessConfig } from './config.access.js';
+import { atoConfig } from './config.ato.js';
 import { authConfig } from './config.auth.js';
 import { bool, duration, int, webhookSecret } from './config.fields.js';
 import { ledgerConfig } from './config.ledger.js';
@@ -93,6 +94,7 @@ export const configSchema = z
       .prefault({}),
     ledger: ledgerConfig,
     access: accessConfig,
+    ato: atoConfig,
     webhooks: z.array(webhookSchema).max(50).default([]).describe('Webhook destinations of outbox events.'),
   })
   .strict();

@@ -29,6 +29,8 @@ export const idPrefixes = {
   rvi: 'access review item',
   rvr: 'access review record',
   pol: 'saved approval policy version',
+  atd: 'takeover-defence assessment',
+  atk: 'confirmed account takeover',
 } as const;
 
 export type IdPrefix = keyof typeof idPrefixes;

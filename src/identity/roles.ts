@@ -40,6 +40,7 @@ export const rolePermissions = {
     'transparency.read',
     'ledger.read',
     'ledger.records.read',
+    'ato.read',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
   // revoke any grant, and keep the protected-subject list.
@@ -68,6 +69,8 @@ export const rolePermissions = {
     'access.reviews.decide',
     'access.reviews.fallback',
     'ledger.read',
+    'ato.read',
+    'ato.takeovers.write',
   ],
   approver: [
     'session.self',
@@ -119,6 +122,7 @@ export const rolePermissions = {
     'transparency.read',
     'ledger.read',
     'ledger.records.read',
+    'ato.read',
   ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.
@@ -133,6 +137,8 @@ export const rolePermissions = {
     'access.protected.read',
     'access.protected.write',
     'transparency.read',
+    'ato.assess',
+    'ato.takeovers.write',
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

@@ -7,6 +7,7 @@
  */
 import { type AccessResource, accessResource } from './access.js';
 import { type ApiKeysResource, apiKeysResource } from './apikeys.js';
+import { type AtoResource, atoResource } from './ato.js';
 import { type ClientOptions, resolveSettings } from './options.js';
 import { type RegistryResource, registryResource } from './registry.js';
 import { type SystemMethods, systemMethods } from './system.js';
@@ -21,6 +22,16 @@ export type {
   FieldClass,
 } from './access.js';
 export type { ApiKeysResource } from './apikeys.js';
+export {
+  type AtoResource,
+  type AuthAssessment,
+  type AuthEventInput,
+  type AuthEventType,
+  assessBatchSize,
+  type ConfirmedTakeover,
+  type TakeoverMethod,
+  type TakeoverReportInput,
+} from './ato.js';
 export {
   CustosApiError,
   type CustosApiErrorCode,
@@ -46,6 +57,8 @@ export interface CustosClient extends SystemMethods {
   users: UsersResource;
   apiKeys: ApiKeysResource;
   access: AccessResource;
+  /** Risk-scored registration, codes and login: the takeover defence. */
+  ato: AtoResource;
   /** The employee and ticket registries, for directory, paging and ticket syncs. */
   registry: RegistryResource;
 }
@@ -58,6 +71,7 @@ export function createClient(options: ClientOptions): CustosClient {
     users: Object.freeze(usersResource(request)),
     apiKeys: Object.freeze(apiKeysResource(request)),
     access: Object.freeze(accessResource(request)),
+    ato: Object.freeze(atoResource(request)),
     registry: Object.freeze(registryResource(request)),
   });
 }

@@ -287,6 +287,52 @@ export interface AccessCheckCountsTable {
   count: number;
 }
 
+/** What the takeover defence remembers of one account, as JSON (see ato/history.ts). */
+export interface AtoAccountsTable {
+  account: string;
+  history: string;
+  updated_at: Millis;
+}
+
+/** One assessment, indexed for search; its full reasons are in its `ato.decision` ledger record. */
+export interface AtoDecisionsTable {
+  record_id: string;
+  at: Millis;
+  event_type: string;
+  event_id: string | null;
+  account: string | null;
+  phone: string | null;
+  ip: string | null;
+  device: string | null;
+  decision: string;
+  score: number;
+  reason: string;
+  caller: string;
+}
+
+/** Assessments per hour, decision and leading reason, summed over nodes. */
+export type AtoDecisionCountsTable = AccessCheckCountsTable;
+
+/** A takeover the platform confirmed. */
+export interface AtoTakeoversTable {
+  id: string;
+  account: string;
+  phone: string | null;
+  happened_at: Millis;
+  reported_at: Millis;
+  event_id: string | null;
+  method: string;
+  note: string | null;
+  reporter: string;
+}
+
+/** A named snapshot of model state (the global feature distribution). */
+export interface AtoModelStateTable {
+  name: string;
+  state: string;
+  updated_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -309,6 +355,11 @@ export interface Database {
   shared_secrets: SharedSecretsTable;
   access_policy_versions: AccessPolicyVersionsTable;
   access_check_counts: AccessCheckCountsTable;
+  ato_accounts: AtoAccountsTable;
+  ato_decisions: AtoDecisionsTable;
+  ato_decision_counts: AtoDecisionCountsTable;
+  ato_takeovers: AtoTakeoversTable;
+  ato_model_state: AtoModelStateTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

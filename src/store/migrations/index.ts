@@ -13,6 +13,7 @@ import * as accessLifecycle from './20261129100000_access_lifecycle.js';
 import * as passwordChangeRequired from './20261129200000_password_change_required.js';
 import * as accessPolicyVersions from './20261129210000_access_policy_versions.js';
 import * as accessCheckCounts from './20261129211000_access_check_counts.js';
+import * as ato from './20261130000000_ato.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261129200000_password_change_required': passwordChangeRequired,
   '20261129210000_access_policy_versions': accessPolicyVersions,
   '20261129211000_access_check_counts': accessCheckCounts,
+  '20261130000000_ato': ato,
 };
