@@ -58,8 +58,28 @@ function asNumber(end: string | number): number | null {
   return ipv4ToNumber(end);
 }
 
-function pickSpan(random: Random, spans: readonly Span[]): Span {
-  return random.weighted(spans, (span) => span.size);
+/** Spans to draw from, with running totals of their sizes for a binary search. */
+interface Pool {
+  spans: Span[];
+  ends: number[];
+}
+
+function poolOf(spans: Span[]): Pool {
+  let total = 0;
+  return { spans, ends: spans.map((span) => (total += span.size)) };
+}
+
+/** A span with probability proportional to its size (an AS may announce thousands). */
+function pickSpan(random: Random, pool: Pool): Span {
+  const at = random.next() * (pool.ends.at(-1) as number);
+  let low = 0;
+  let high = pool.ends.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((pool.ends[middle] as number) > at) high = middle;
+    else low = middle + 1;
+  }
+  return pool.spans[low] as Span;
 }
 
 /**
@@ -70,6 +90,7 @@ export function createAddressBook(
   deps: { addressesOf?: AddressesOf; locate?: (ip: string) => string | undefined } = {},
 ): AddressBook {
   const cache = new Map<number, Span[]>();
+  const pools = new Map<string, Pool>();
   const listed = (asn: number): Span[] =>
     (networks.get(asn)?.ranges ?? []).map(([first, last, country]) => {
       const from = ipv4ToNumber(first) as number;
@@ -98,14 +119,20 @@ export function createAddressBook(
 
   return {
     draw(random, asn, country) {
-      const spans = spansOf(asn);
+      const key = `${asn}/${country ?? ''}`;
+      let pool = pools.get(key);
+      if (!pool) {
+        const spans = spansOf(asn);
+        const inCountry = country ? spans.filter((span) => span.country === country) : [];
+        pool = poolOf(inCountry.length > 0 ? inCountry : spans);
+        if (pool.spans.length === 0) {
+          throw new CustosError('internal', `the simulation knows no addresses of AS${asn}`);
+        }
+        pools.set(key, pool);
+      }
       const hosting = networks.get(asn)?.hosting ?? false;
-      const inCountry = country ? spans.filter((span) => span.country === country) : [];
-      const pool = inCountry.length > 0 ? inCountry : spans;
-      if (pool.length === 0)
-        throw new CustosError('internal', `the simulation knows no addresses of AS${asn}`);
       const drawOnce = (): Address => {
-        const span = pickSpan(random, pool);
+        const span = pickSpan(random, pool as Pool);
         const ip = numberToIpv4(span.first + random.int(0, span.size));
         return { ip, asn, country: span.country ?? country, hosting };
       };

@@ -18,22 +18,17 @@ export function* smsPumping(world: SimWorld, time: number, campaign: number): Ac
     .map((country) => ({ country, key: random.next() }))
     .sort((a, b) => a.key - b.key)
     .slice(0, random.int(2, 4))
-    .map(({ country }) => world.numbers.range(random, country, 2_000).numbers);
+    .map(({ country }) => world.numbers.range(random, country));
   const servers = Array.from({ length: random.int(5, 15) }, () =>
     world.addresses.draw(random, random.pick(hostingAsns)),
   );
   const until = Math.min(time + Math.round(random.between(1, 4) * hour), world.end);
   const meanGapMs = random.between(2_000, 10_000);
-  const next = chosen.map(() => 0);
   let device: Device = attackerDevice(random);
   let at = time;
   for (let sent = 0; at < until; sent += 1) {
-    const which = random.int(0, chosen.length);
-    const numbers = chosen[which] as string[];
-    const index = next[which] as number;
-    if (index >= numbers.length) break;
-    next[which] = index + 1;
-    const phone = numbers[index] as string;
+    const phone = chosen[random.int(0, chosen.length)]?.next();
+    if (phone === undefined) break;
     if (sent % 20 === 0) device = attackerDevice(random);
     const address = random.pick(servers);
     const facts = world.addresses.factsFor(address);

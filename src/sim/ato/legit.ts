@@ -44,8 +44,20 @@ function abroad(account: Account, time: number): boolean {
   return trip !== undefined && time >= trip.arrive && time < trip.leave;
 }
 
-/** A registration by the number's owner: start, code by SMS, code typed (once wrongly, now and then), PIN. */
+/** A registration by the number's owner; a device locked on the way stays locked. */
 export function* legitRegistration(
+  world: SimWorld,
+  random: Random,
+  account: Account,
+  options: { kind: LegitKind; device: Device; address: Address; time: number; known: boolean },
+): Generator<Step, Sent, Assessment> {
+  const sent = yield* registrationSteps(world, random, account, options);
+  if (sent.locked) account.locked.add(options.device.id);
+  return sent;
+}
+
+/** Start, code by SMS, code typed (once wrongly, now and then), PIN when the account has one. */
+function* registrationSteps(
   world: SimWorld,
   random: Random,
   account: Account,

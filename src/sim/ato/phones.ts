@@ -38,10 +38,11 @@ export interface NumberPlan {
   /** A new valid mobile number of `country`, in E.164. */
   mobile(random: Random, country: string): string;
   /**
-   * A range of consecutive mobile numbers sharing the first digits of one of `country`'s
-   * mobile prefixes, as SMS pumpers walk them; up to `size` valid numbers, in order.
+   * A range of consecutive mobile numbers sharing the first digits of one of `country`'s mobile
+   * prefixes, as SMS pumpers walk them: `next()` gives the next valid one, undefined once the
+   * range is used up.
    */
-  range(random: Random, country: string, size: number): { prefix: string; numbers: string[] };
+  range(random: Random, country: string): { prefix: string; next(): string | undefined };
 }
 
 export function createNumberPlan(): NumberPlan {
@@ -61,21 +62,27 @@ export function createNumberPlan(): NumberPlan {
       }
       throw new CustosError('internal', `no free mobile number found for ${country}`);
     },
-    range(random, country, size) {
+    range(random, country) {
       const { callingCode, national } = exampleOf(country);
       const tail = Math.min(4, national.length - 2);
       const prefix = `+${callingCode}${national.slice(0, national.length - tail)}`;
       const space = 10 ** tail;
       const start = random.int(0, space);
-      const numbers: string[] = [];
-      for (let i = 0; i < space && numbers.length < size; i += 1) {
-        const candidate = `${prefix}${String((start + i) % space).padStart(tail, '0')}`;
-        if (!taken.has(candidate) && isMobileOf(candidate, country)) {
-          taken.add(candidate);
-          numbers.push(candidate);
-        }
-      }
-      return { prefix, numbers };
+      let walked = 0;
+      return {
+        prefix,
+        next() {
+          while (walked < space) {
+            const candidate = `${prefix}${String((start + walked) % space).padStart(tail, '0')}`;
+            walked += 1;
+            if (!taken.has(candidate) && isMobileOf(candidate, country)) {
+              taken.add(candidate);
+              return candidate;
+            }
+          }
+          return undefined;
+        },
+      };
     },
   };
 }
