@@ -1,7 +1,7 @@
 /** A size-capped memo of lookups: the same IPs, numbers and user agents repeat heavily in traffic. */
-export interface BoundedCache<V> {
-  get(key: string): V | undefined;
-  set(key: string, value: V): void;
+export interface BoundedCache<V, K = string> {
+  get(key: K): V | undefined;
+  set(key: K, value: V): void;
   readonly size: number;
 }
 
@@ -12,12 +12,12 @@ export interface BoundedCache<V> {
  * operation is a Map call or two: cheaper than reordering a Map on each hit, as a strict LRU would.
  * A capacity of 0 remembers nothing.
  */
-export function createBoundedCache<V>(capacity: number): BoundedCache<V> {
+export function createBoundedCache<V, K = string>(capacity: number): BoundedCache<V, K> {
   const generation = Math.max(1, Math.floor(capacity / 2));
-  let young = new Map<string, V>();
-  let old = new Map<string, V>();
+  let young = new Map<K, V>();
+  let old = new Map<K, V>();
 
-  function set(key: string, value: V): void {
+  function set(key: K, value: V): void {
     if (capacity <= 0) return;
     if (young.size >= generation) {
       old = young;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Reader, type Response } from 'mmdb-lib';
 import { CustosError } from '../core/errors.js';
+import { createBoundedCache } from './enrich.cache.js';
 
 /** Where an address is, as far as the city database knows. */
 export interface Place {
@@ -36,9 +37,17 @@ export function loadCityDatabases(ipv4File: string, ipv6File: string): CityDatab
   return databases;
 }
 
+/**
+ * Decoded records remembered per database, by their offset in it. Many addresses share a record
+ * (one per city and range), and decoding one is about half the cost of a lookup.
+ */
+const decodedRecords = 10_000;
+
 function open(file: string): Reader<Response> {
   try {
-    return new Reader<Response>(readFileSync(file));
+    return new Reader<Response>(readFileSync(file), {
+      cache: createBoundedCache<unknown, string | number>(decodedRecords),
+    });
   } catch (error) {
     throw new CustosError(
       'config.invalid',

@@ -58,7 +58,13 @@ export function createIpLookup(options: IpLookupOptions = {}): IpLookup {
     if (kind !== 'public') return Object.freeze(features);
     const { cities, asns } = data();
     const place = placeOf(cities, ip.version, address);
-    if (place) Object.assign(features, place);
+    if (place) {
+      if (place.country !== undefined) features.country = place.country;
+      if (place.region !== undefined) features.region = place.region;
+      if (place.city !== undefined) features.city = place.city;
+      if (place.latitude !== undefined) features.latitude = place.latitude;
+      if (place.longitude !== undefined) features.longitude = place.longitude;
+    }
     const rows = ip.version === 4 ? asns.ipv4 : asns.ipv6;
     const row = ip.version === 4 ? asns.findIpv4(ip.value) : asns.findIpv6(ip.words);
     if (row >= 0) {
