@@ -272,22 +272,28 @@ export function createAsnTable(ipv4: AsnRows, ipv6: AsnRows): AsnTable {
   };
 }
 
-const loaded = new Map<string, AsnTable>();
+const loaded = new Map<string, AsnTable | CustosError>();
 
 /**
  * The table from the two CSV files, read and parsed once per process and then shared: every app
- * a test suite builds, and every enricher, uses the same arrays.
+ * a test suite builds, and every enricher, uses the same arrays. A failure is remembered too, so
+ * a broken file costs one parse, not one per lookup.
  */
 export function loadAsnTable(ipv4File: string, ipv6File: string): AsnTable {
   const key = `${ipv4File}\n${ipv6File}`;
   let table = loaded.get(key);
   if (!table) {
-    table = createAsnTable(
-      parseAsnIpv4(readText(ipv4File), ipv4File),
-      parseAsnIpv6(readText(ipv6File), ipv6File),
-    );
+    try {
+      table = createAsnTable(
+        parseAsnIpv4(readText(ipv4File), ipv4File),
+        parseAsnIpv6(readText(ipv6File), ipv6File),
+      );
+    } catch (error) {
+      table = error instanceof CustosError ? error : new CustosError('internal', String(error));
+    }
     loaded.set(key, table);
   }
+  if (table instanceof CustosError) throw table;
   return table;
 }
 

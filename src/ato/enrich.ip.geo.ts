@@ -21,19 +21,25 @@ export interface CityDatabases {
   ipv6: Reader<Response>;
 }
 
-const loaded = new Map<string, CityDatabases>();
+const loaded = new Map<string, CityDatabases | CustosError>();
 
 /**
  * Opens the two databases once per process (about 134 MB, held as Buffers outside the JS heap)
- * and shares them with every later caller of the same files.
+ * and shares them with every later caller of the same files. A failure is remembered too, so a
+ * broken file costs one read, not one per lookup.
  */
 export function loadCityDatabases(ipv4File: string, ipv6File: string): CityDatabases {
   const key = `${ipv4File}\n${ipv6File}`;
   let databases = loaded.get(key);
   if (!databases) {
-    databases = { ipv4: open(ipv4File), ipv6: open(ipv6File) };
+    try {
+      databases = { ipv4: open(ipv4File), ipv6: open(ipv6File) };
+    } catch (error) {
+      databases = error instanceof CustosError ? error : new CustosError('internal', String(error));
+    }
     loaded.set(key, databases);
   }
+  if (databases instanceof CustosError) throw databases;
   return databases;
 }
 

@@ -81,7 +81,7 @@ export function createIpLookup(options: IpLookupOptions = {}): IpLookup {
       let features = cache.get(text);
       if (!features) {
         features = compute(text);
-        // Over-long strings are not addresses; remembering them would let junk evict real entries.
+        // Refusing junk again is cheap; remembering it would let junk evict real addresses.
         if (features !== invalid) cache.set(text, features);
       }
       return features;

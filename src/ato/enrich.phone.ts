@@ -63,7 +63,8 @@ export function createPhoneReader(capacity: number): (text: string | undefined) 
     let features = cache.get(text);
     if (!features) {
       features = readPhone(text);
-      cache.set(text, features);
+      // Text that is not even E.164 is refused cheaply; remembering it would let junk evict numbers.
+      if (features.e164 !== undefined) cache.set(text, features);
     }
     return features;
   };

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataFiles } from '../../src/ato/enrich.data.js';
 import { parseIpv4 } from '../../src/ato/enrich.ip.address.js';
@@ -112,5 +115,29 @@ describe('data loading', () => {
     expect(error).toBeInstanceOf(CustosError);
     expect((error as CustosError).code).toBe('config.invalid');
     expect((error as CustosError).message).toContain('/nonexistent/city-ipv4.mmdb');
+  });
+
+  it('reports a malformed table once and remembers the failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-asn-'));
+    try {
+      const broken = join(dir, 'asn-ipv4-num.csv');
+      writeFileSync(broken, '16777216,16777471,13335,Example\nnot a row\n');
+      const attempt = () => {
+        try {
+          loadAsnTable(broken, dataFiles().asnIpv6);
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      };
+      const first = attempt();
+      expect(first).toBeInstanceOf(CustosError);
+      expect((first as CustosError).message).toContain('asn-ipv4-num.csv, line 2');
+      // Even once the file is fixed, the process keeps its first answer: data is read once.
+      writeFileSync(broken, '16777216,16777471,13335,Example\n');
+      expect(attempt()).toBe(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
