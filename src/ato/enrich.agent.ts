@@ -22,12 +22,14 @@ const { UAParser } = require('ua-parser-js') as { UAParser: new () => UaParser }
 export const maxAgentLength = 512;
 
 /**
- * Crawlers, HTTP libraries and automation: a person signing in does not send these. `okhttp` and
- * `Dalvik` are the defaults of Android's HTTP stacks: the platform's own app sets its own agent,
- * so the bare default means a script or an unofficial client.
+ * Crawlers, HTTP libraries and automation: a person signing in does not send these. `okhttp/x`
+ * alone is the default of a common Android HTTP library: the platform's own app sets its own
+ * agent, so the bare default means a script or an unofficial client. (Android's other default,
+ * `Dalvik/2.1.0 (Linux; U; Android 13; …)`, is left to ua-parser: it names a real device, and
+ * apps that never set an agent send it.) `bot` is a word ending, except in the phone brand Cubot.
  */
 const botPattern =
-  /bot\b|bot\/|crawl|spider|slurp|headless|phantomjs|puppeteer|playwright|selenium|^curl\/|^wget\/|python-requests|python-urllib|python-httpx|aiohttp|^okhttp\/|go-http-client|^java\/|apache-httpclient|libwww-perl|node-fetch|^axios\/|^undici|postmanruntime|insomnia|scrapy|guzzlehttp|^dalvik\//i;
+  /(?<!cu)bot\b|crawl|spider|slurp|headless|phantomjs|puppeteer|playwright|selenium|^curl\/|^wget\/|python-requests|python-urllib|python-httpx|aiohttp|^okhttp\/|go-http-client|^java\/|apache-httpclient|libwww-perl|node-fetch|^axios\/|^undici|postmanruntime|insomnia|scrapy|guzzlehttp/i;
 
 const parserDeviceTypes: Record<string, DeviceType> = {
   mobile: 'mobile',

@@ -78,6 +78,23 @@ describe('user agents', () => {
     expect(readAgent('curl/8.4.0').browser).toBe('curl 8');
   });
 
+  it('does not take a Cubot phone for a bot', () => {
+    expect(
+      readAgent(
+        'Mozilla/5.0 (Linux; Android 12; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',
+      ),
+    ).toMatchObject({ browser: 'Chrome 120', os: 'Android 12', deviceType: 'mobile' });
+  });
+
+  it('reads Android’s default Dalvik agent as the device it names', () => {
+    expect(readAgent('Dalvik/2.1.0 (Linux; U; Android 13; SM-A536B Build/TP1A.220624.014)')).toMatchObject({
+      status: 'parsed',
+      browser: 'Dalvik 2',
+      os: 'Android 13',
+      deviceType: 'mobile',
+    });
+  });
+
   it('answers absent for nothing and for blank text', () => {
     for (const agent of [undefined, '', '   ', '\t\n'])
       expect(readAgent(agent), JSON.stringify(agent)).toEqual({ status: 'absent' });
