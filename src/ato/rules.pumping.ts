@@ -53,7 +53,9 @@ export const pumpingRule: Rule = (ctx, batch) => {
       const ok = successes().count + successes().later;
       const conversion = ok / sent;
       if (conversion >= limits.minConversion || sent < Math.min(limits.challengeAt, limits.denyAt)) continue;
-      const deny = sent >= limits.denyAt;
+      // Anyone can raise a prefix's, a country's or a network's count, so the account's own device
+      // gets at most a captcha: nobody can deny the owner a code by pumping next to them.
+      const deny = sent >= limits.denyAt && !ctx.knownDevice;
       findings.reasons.push(
         reason(
           ctx.config,

@@ -59,7 +59,10 @@ export const velocityRule: Rule = (ctx, batch) => {
           `${accounts} accounts from ${described[dimension]} in the window.`,
         ),
       );
-      const deny = limits.denyAt > 0 && accounts >= limits.denyAt;
+      // Others on a shared address or network can raise its count, so there the account's own
+      // device gets at most a captcha: nobody can deny the owner by crowding their network.
+      const shared = dimension !== 'device' && ctx.knownDevice;
+      const deny = limits.denyAt > 0 && accounts >= limits.denyAt && !shared;
       findings.verdicts.push(
         deny ? { decision: 'deny' } : { decision: 'challenge', challenges: ['captcha'] },
       );
