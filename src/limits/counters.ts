@@ -186,9 +186,13 @@ function checkKey(op: { key?: unknown; name?: unknown }): { key: string; name: s
   return { key: op.key, name };
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
 function planOp(op: CounterOp): PlannedOp {
+  if (!isObject(op)) throw invalid('a counter op must be an object');
   const { key, name } = checkKey(op);
-  switch (op?.type) {
+  switch (op.type) {
     case 'count': {
       const shape = windowShape(op.window);
       const add = op.add ?? 0;
@@ -217,7 +221,8 @@ function planOp(op: CounterOp): PlannedOp {
         throw invalid('a pace op needs 1 to 4 limits');
       }
       const limits = op.limits.map((limit: PaceLimit) => {
-        const shape = windowShape(limit?.window);
+        if (!isObject(limit)) throw invalid('a pace limit must be an object');
+        const shape = windowShape(limit.window);
         const delaysMs = [...(limit.delaysMs ?? [])];
         if (delaysMs.length > maxDelays || !delaysMs.every((d) => isInt(d, 0, maxPeriodMs))) {
           throw invalid(`delaysMs must hold at most ${maxDelays} durations between 0 and ${maxPeriodMs}`);

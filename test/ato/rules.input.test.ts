@@ -213,6 +213,10 @@ describe('docs/ato-rules.md', () => {
     for (const code of new Set(Object.values(reasonCodes))) expect(doc, code).toContain(`\`${code}\``);
   });
 
+  it('describes every setting in the schema itself', () => {
+    for (const key of configKeys(atoRulesConfig)) expect(key.description, key.path).not.toBe('');
+  });
+
   it('documents every setting of atoRulesConfig', () => {
     for (const key of configKeys(atoRulesConfig)) expect(doc, key.path).toContain(`\`${key.path}\``);
   });

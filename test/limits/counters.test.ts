@@ -328,6 +328,9 @@ describe.each(backends)('%s counters', (_name, open) => {
       [{ type: 'pace', key: 'k', record: 'maybe', limits: [{ window: minute }] }],
     ],
     ['65 ops', T0, Array.from({ length: 65 }, () => count('k'))],
+    ['a null op', T0, [null as unknown as CounterOp]],
+    ['a null pace limit', T0, [{ type: 'pace', key: 'k', record: 'if_open', limits: [null] }]],
+    ['ops that are not a list', T0, { length: 1 } as unknown as CounterOp[]],
   ] as [string, number, CounterOp[]][])(
     'rejects %s as request.invalid and writes nothing',
     async (_case, time, ops) => {
