@@ -200,6 +200,46 @@ describe.skipIf(!chromiumAvailable())('console takeover defence in Chromium', ()
     });
   }
 
+  it('shows "—" and Retry when the summary fails, and offers to clear a search that matches nothing', async () => {
+    const person = await analyst();
+    const { page } = person;
+    await page.route('**/v1/ato/summary?*', (route) =>
+      route.fulfill({
+        status: 500,
+        json: {
+          code: 'internal',
+          message: 'Something failed on the server.',
+          requestId: 'rid_forced_failure',
+        },
+      }),
+    );
+    await page.goto('/ato');
+    await page.getByText('The figures could not be loaded').waitFor();
+    await page.getByText('rid_forced_failure').waitFor();
+    // A figure that could not be read is "—", never 0.
+    for (const id of ['assessments', 'challenged', 'denied', 'takeovers', 'caught']) {
+      expect(await page.getByTestId(`figure-${id}`).textContent()).toContain('—');
+    }
+    expect(await accessibilityViolations(person)).toEqual([]);
+    await page.unroute('**/v1/ato/summary?*');
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page
+      .getByTestId('figure-assessments')
+      .getByText(String(seeded.assessed.length), { exact: true })
+      .waitFor();
+    expect(await page.getByText('The figures could not be loaded').count()).toBe(0);
+
+    await page.goto('/ato/decisions');
+    await page.getByRole('textbox', { name: 'Account' }).fill('u_nobody_here');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('No assessment matches').waitFor();
+    await page.getByRole('button', { name: 'Show all assessments' }).click();
+    await page.getByRole('table', { name: 'Assessments, newest first' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Account' }).inputValue()).toBe('');
+    // The forced failures are the only problems the browser saw.
+    expect(person.problems.filter((p) => !p.includes('status of 500'))).toEqual([]);
+  });
+
   it('shows an engineer no takeover pages, and refuses each address and API call', async () => {
     const person = await suite.open();
     const { page } = person;
