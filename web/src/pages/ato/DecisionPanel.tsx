@@ -7,7 +7,7 @@ import { allows } from '../../app/permissions.js';
 import { useSession } from '../../app/session.js';
 import { formatDuration, formatTime } from '../../ui/format.js';
 import { EmptyState, QueryView } from '../../ui/states.js';
-import { actionLabel, challengeLabel, eventTypeLabel, formatScore } from './labels.js';
+import { actionLabel, challengeLabel, eventTypeLabel, formatScore, ipKindLabel } from './labels.js';
 import { ReasonBars } from './ReasonBars.js';
 import type { AtoDecision } from './types.js';
 import { AtoVerdictBadge } from './Verdict.js';
@@ -120,7 +120,7 @@ export function DecisionDetails({ decision }: { decision: AtoDecision }) {
           ['Country', none(context.country)],
           ['Network (ASN)', context.asn === null ? none(null) : `AS${context.asn}`],
           ['Hosting or VPN', context.hosting ? 'Yes' : 'No'],
-          ['Address kind', context.ipKind],
+          ['Address kind', ipKindLabel(context.ipKind)],
           ['Number country', none(context.phoneCountry)],
           ['Number type', none(context.phoneType?.replaceAll('_', ' '))],
           ['Browser or app', none(context.browser)],

@@ -72,6 +72,18 @@ export function actionLabel(action: string): string {
   return actions[action] ?? action;
 }
 
+const ipKinds: Record<string, string> = {
+  public: 'Public',
+  private: 'Private network',
+  reserved: 'Reserved range',
+  invalid: 'Not an address',
+  absent: 'None given',
+};
+
+export function ipKindLabel(kind: string): string {
+  return ipKinds[kind] ?? kind;
+}
+
 const methods: Record<string, string> = {
   sim_swap: 'SIM swap',
   code_phishing: 'Code phishing',
