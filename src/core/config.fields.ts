@@ -23,11 +23,30 @@ export function duration(defaultValue: string) {
     .transform((value) => (typeof value === 'number' ? value : parseDuration(value)));
 }
 
+/** A duration without a default, for lists such as a resend schedule; parsed to ms. */
+export const durationItem = z
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(durationPattern, 'expected a duration such as 500ms, 30s, 15m, 12h or 7d'),
+  ])
+  .transform((value) => (typeof value === 'number' ? value : parseDuration(value)));
+
 // Digits only: Number('') is 0, so plain coercion would turn an empty variable into port 0.
 export const int = (min: number, max: number) =>
   z
     .union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)])
     .pipe(z.number().int().min(min).max(max));
+/** A decimal number such as `0.25` or `-1.5`, from a number or the text of one (variables are text). */
+export const decimal = (min: number, max: number) =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^-?\d+(\.\d+)?$/, 'expected a decimal number')
+        .transform(Number),
+    ])
+    .pipe(z.number().min(min).max(max));
 export const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 // `whsec_` and the standard base64 (padded) of the key, as Standard Webhooks serialises secrets.

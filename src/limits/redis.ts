@@ -1,24 +1,11 @@
-import { type Cluster, Redis } from 'ioredis';
 import type { Clock } from '../core/clock.js';
-import { CustosError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
 import { gcraRequest, gcraStep, type Limiter, nowMicros, validateKey } from './limiter.js';
+import { connectRedis, type RedisConnectionOptions } from './redis.client.js';
 
-export interface RedisLimiterOptions {
-  /** A redis:// or rediss:// URL; the limiter opens its own client and closes it on close(). */
-  url?: string;
-  /** An existing client or Cluster, which close() leaves open. */
-  client?: Redis | Cluster;
+export interface RedisLimiterOptions extends RedisConnectionOptions {
   /** Prepended to every key, e.g. `custos:rl:`; must not contain braces (they pick the hash slot). */
   keyPrefix: string;
   clock: Clock;
-  /** How long connecting may take before commands fail; 2 s by default. Own client only. */
-  connectTimeoutMs?: number;
-  /**
-   * Told once when Redis stops answering (a connection error or a failed command) and once when it
-   * answers again, never per request; the lines name the host, never the URL's password.
-   */
-  logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 /**
@@ -68,105 +55,21 @@ interface LimiterCommands {
   custosRefund(key: string, nowUs: string, decrementUs: string): Promise<number>;
 }
 
-// The client sees only a code and a fixed sentence: Redis's own error text stays in the log.
-const unavailable = (): CustosError => new CustosError('limits.unavailable');
-
-/**
- * What may be logged of a Redis error: its name, code and message, with the URL and its password
- * masked in case a driver ever quotes them. The error object itself is not logged because ioredis
- * attaches the failed command, whose arguments can hold the AUTH password.
- */
-function describeError(error: unknown, secrets: string[]): Record<string, string> {
-  let message = error instanceof Error ? error.message : String(error);
-  for (const secret of secrets) message = message.replaceAll(secret, '****');
-  const code = (error as { code?: unknown } | null)?.code;
-  return {
-    name: error instanceof Error ? error.name : typeof error,
-    ...(typeof code === 'string' ? { code } : {}),
-    message: message.slice(0, 500),
-  };
-}
-
-/** A percent-encoded URL part decoded, or undefined when absent or not decodable. */
-function decoded(part: string | undefined): string | undefined {
-  try {
-    return part ? decodeURIComponent(part) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Logs the start and the end of an outage, once each, however many requests fail in between. */
-function outageReporter(logger: RedisLimiterOptions['logger'], url: string | undefined) {
-  const parsed = url && URL.canParse(url) ? new URL(url) : undefined;
-  const target = parsed ? { redis: parsed.host } : {};
-  const secrets = [url, parsed?.password, decoded(parsed?.password)].filter((secret): secret is string =>
-    Boolean(secret),
-  );
-  let down = false;
-  return {
-    failed(error: unknown): void {
-      if (down) return;
-      down = true;
-      logger?.warn(
-        { ...target, error: describeError(error, secrets) },
-        'Redis limiter unavailable: attempts it guards are refused with limits.unavailable until it answers',
-      );
-    },
-    answered(): void {
-      if (!down) return;
-      down = false;
-      logger?.info(target, 'Redis limiter answers again');
-    },
-  };
-}
-
 /**
  * A limiter shared by every node through Redis or Valkey. Each key is `${keyPrefix}{${key}}`, a
  * hash tag, so it is Cluster-safe, and expires when its TAT passes, so idle keys vanish.
  */
 export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
   const { clock, keyPrefix } = options;
-  if ((options.url === undefined) === (options.client === undefined)) {
-    throw new CustosError('config.invalid', 'the Redis limiter needs exactly one of url or client');
-  }
-  if (/[{}]/.test(keyPrefix)) {
-    throw new CustosError('config.invalid', 'the Redis key prefix must not contain braces', { keyPrefix });
-  }
-  const owned = options.client === undefined;
-  const client =
-    options.client ??
-    new Redis(options.url as string, {
-      // Fail a command after one reconnect attempt instead of queueing it forever; the offline
-      // queue stays on so that commands sent while the first connection opens still run.
-      maxRetriesPerRequest: 1,
-      connectTimeout: options.connectTimeoutMs ?? 2000,
-      lazyConnect: false,
-    });
-  const outage = outageReporter(options.logger, options.url);
-  if (owned) {
-    // ioredis emits an error for every failed reconnect (and prints it to stderr without a
-    // listener); the reporter turns that stream into one line per outage.
-    client.on('error', (error: unknown) => outage.failed(error));
-    client.on('ready', () => outage.answered());
-  }
+  const connection = connectRedis(options, 'limiter', {
+    down: 'Redis limiter unavailable: attempts it guards are refused with limits.unavailable until it answers',
+    up: 'Redis limiter answers again',
+  });
+  const { client, call } = connection;
   client.defineCommand('custosGcra', { numberOfKeys: 1, lua: gcraScript });
   client.defineCommand('custosRefund', { numberOfKeys: 1, lua: refundScript });
   const commands = client as typeof client & LimiterCommands;
   const redisKey = (key: string): string => `${keyPrefix}{${key}}`;
-
-  /** Runs one command; a failure is reported to the outage log and becomes limits.unavailable. */
-  async function call<T>(command: () => Promise<T>): Promise<T> {
-    let reply: T;
-    try {
-      reply = await command();
-    } catch (error) {
-      outage.failed(error);
-      throw unavailable();
-    }
-    outage.answered();
-    return reply;
-  }
 
   return {
     async consume(key, limit, cost = 1) {
@@ -201,10 +104,6 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
       validateKey(key);
       await call(() => client.del(redisKey(key)));
     },
-    async close() {
-      if (!owned) return;
-      // quit fails when the connection is already gone; disconnect then just stops reconnecting.
-      await client.quit().catch(() => client.disconnect());
-    },
+    close: () => connection.close(),
   };
 }
