@@ -3,6 +3,8 @@ import { createAccessDomain } from './access/domain.js';
 import type { People } from './access/people.js';
 import { loadApprovalPolicy } from './access/policy.js';
 import { type Api, buildApi } from './api/server.js';
+import { type AtoServices, createAtoDomain } from './ato/domain.js';
+import { type AtoEngine, createAtoEngine } from './ato/engine.js';
 import { createMemoryBus } from './bus/memory.js';
 import { deliverWebhook } from './bus/webhook.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -17,6 +19,8 @@ import { appendEventRecord } from './ledger/events.js';
 import type { Ledger } from './ledger/ledger.js';
 import { openConfiguredLedger } from './ledger/open.js';
 import type { Limiter } from './limits/limiter.js';
+import { createMemoryCounters } from './limits/counters.memory.js';
+import { createRedisCounters } from './limits/counters.redis.js';
 import { createMemoryLimiter } from './limits/memory.js';
 import { createRedisLimiter } from './limits/redis.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -40,13 +44,16 @@ export type Custos = {
   outbox: Outbox;
   dispatcher: OutboxDispatcher;
   ledger: Ledger;
+  /** The takeover defence's scoring parts (enrichment, model, rules). */
+  atoEngine: AtoEngine;
   api: Api;
   /** Starts the background work of a serving node: outbox deliveries, sweeps, refreshes. */
   start(): void;
   /** Stops accepting requests and background work, drains, and closes every backend. */
   close(): Promise<void>;
 } & IdentityServices &
-  AccessServices;
+  AccessServices &
+  AtoServices;
 
 export interface CreateCustosOptions {
   clock?: Clock;
@@ -168,6 +175,16 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     // Disabling a person ends, in the same transaction, what they hold in access.
     identity.onUserDisabled((tx, userId, by) => access.services.offboarding.personDisabled(tx, userId, by));
 
+    // The takeover defence counts on Redis when there is one, so every node sees every attempt;
+    // its memory counters answer while Redis does not (ato.countersUnavailable).
+    const counters = config.redis.url
+      ? createRedisCounters({ url: config.redis.url, keyPrefix: `${config.redis.keyPrefix}ato:`, logger })
+      : createMemoryCounters();
+    const localCounters = createMemoryCounters();
+    closers.unshift(() => Promise.all([counters.close(), localCounters.close()]).then(() => undefined));
+    const atoEngine = createAtoEngine({ config: config.ato, counters, localCounters });
+    const ato = await createAtoDomain({ config, store, clock, logger, outbox, ledger, engine: atoEngine });
+
     const api = await buildApi({
       logger,
       clock,
@@ -175,6 +192,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       ledger,
       identity: identity.services,
       access: access.services,
+      ato: { ...ato.services, batchMax: config.ato.batchMax },
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -186,8 +204,10 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     });
     // Counted checks reach the store once requests have drained (see access/check.counts.ts).
     closers.unshift(() => access.services.checkCounts.flush());
+    // Histories, counts and the model's state reach the store once requests have drained.
+    closers.unshift(() => ato.flush());
     closers.unshift(() => api.app.close());
-    const jobs = createJobs([...identity.jobs, ...access.jobs], logger);
+    const jobs = createJobs([...identity.jobs, ...access.jobs, ...ato.jobs], logger);
     closers.unshift(() => jobs.stop());
 
     return {
@@ -200,9 +220,11 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       outbox,
       dispatcher,
       ledger,
+      atoEngine,
       api,
       ...identity.services,
       ...access.services,
+      ...ato.services,
       start() {
         dispatcher.start();
         jobs.start();

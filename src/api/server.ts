@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import helmet from 'helmet';
 import type { AccessServices } from '../access/domain.js';
+import type { AtoServices } from '../ato/domain.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { IdentityServices } from '../identity/domain.js';
@@ -17,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { createReadiness } from './readiness.js';
 import { apiKeysRoutes } from './routes/apikeys.routes.js';
+import { atoRoutes } from './routes/ato.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { breakGlassRoutes } from './routes/breakglass.routes.js';
 import { catalogRoutes } from './routes/catalog.routes.js';
@@ -53,6 +55,7 @@ export interface ApiDeps {
   ledger: Ledger;
   identity: IdentityServices;
   access: AccessServices;
+  ato: AtoServices & { batchMax: number };
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -152,6 +155,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   breakGlassRoutes(app, access);
   reviewsRoutes(app, access);
   transparencyRoutes(app, access);
+  atoRoutes(app, deps.ato);
   overviewRoutes(app, { accessOverview: access.accessOverview, ledger: deps.ledger, clock: deps.clock });
   await registerConsole(app, deps.settings.consoleDir ? { dir: deps.settings.consoleDir } : {});
   return { app, routes };

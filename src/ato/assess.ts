@@ -49,8 +49,16 @@ export interface AssessDeps {
   rules: RuleEngine;
   /** Rules on this node's own counters, for when the shared ones do not answer (`countersUnavailable: local`). */
   localRules: RuleEngine;
-  /** Learns from an allowed event: returns the account's updated history, feeds the global distribution. */
-  observe(history: AccountHistory | undefined, event: AuthEvent, features: Features): AccountHistory;
+  /**
+   * Returns the account's history updated with the event. Only with `learn` (an allowed event) do
+   * its values enter the tables and the global distribution; carrier signals are kept either way.
+   */
+  observe(
+    history: AccountHistory | undefined,
+    event: AuthEvent,
+    features: Features,
+    learn: boolean,
+  ): AccountHistory;
   histories: Pick<HistoryStore, 'get' | 'put' | 'exclusive'>;
   /** Durably records the assessment (ledger record and search row); throws when it cannot. */
   record(id: string, body: DecisionBody): Promise<number>;
@@ -180,8 +188,8 @@ export function createAssess(deps: AssessDeps) {
       const id = newId('atd', clock);
       const body = decisionBody({ event, features, assessment, caller, assessedAt });
       await deps.record(id, body);
-      if (assessment.decision === 'allow' && account !== undefined) {
-        deps.histories.put(deps.observe(history, event, features));
+      if (account !== undefined) {
+        deps.histories.put(deps.observe(history, event, features, assessment.decision === 'allow'));
       }
       deps.tallies.record(assessment.decision, leadingReason(assessment), event.time);
       if (assessment.actions.length > 0) await deps.respond(id, body);

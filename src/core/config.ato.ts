@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { atoEnrichConfig } from './config.ato.enrich.js';
+import { atoRulesConfig } from './config.ato.rules.js';
 import { decimal, duration, int } from './config.fields.js';
 
 /**
@@ -44,6 +46,8 @@ export const atoConfig = z
       .default(200_000)
       .describe('Recent event ids remembered per node: a repeated id is answered with its first decision.'),
     batchMax: int(1, 10_000).default(1000).describe('Most events in one `POST /v1/auth/assess/batch`.'),
+    enrich: atoEnrichConfig,
+    rules: atoRulesConfig,
   })
   .strict()
   .prefault({});

@@ -66,14 +66,3 @@ export const webhookSecret = z.string().refine(isWebhookSecret, {
     'expected whsec_ and the base64 of 24 to 64 random bytes; make one with `custos webhook secret` or `echo whsec_$(openssl rand -base64 32)`',
 });
 
-/** A decimal number within [min, max], given as a number or as text such as `4.5`. */
-export const decimal = (min: number, max: number) =>
-  z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-        .transform(Number),
-    ])
-    .pipe(z.number().min(min).max(max));

@@ -64,7 +64,8 @@ function harness(
     },
     rules,
     localRules: { evaluate: async () => (options.local ?? noFindings)() },
-    observe: (before, event) => {
+    observe: (before, event, _features, learn) => {
+      if (!learn) return before ?? history(event.account as string, { observations: 0 });
       observed.push(event);
       return history(event.account as string, { observations: (before?.observations ?? 0) + 1 });
     },
