@@ -30,7 +30,7 @@ const mayImport: Record<string, readonly string[] | 'everything'> = {
   respond: ['core', 'store', 'ledger'],
   findings: ['core', 'store', 'ledger'],
   api: [...domains, 'core', 'ledger', 'store'],
-  cli: [...domains, 'core', 'ledger', 'store', 'app.ts', 'sim'],
+  cli: [...domains, 'core', 'ledger', 'store', 'app.ts', 'sim', 'sdk'],
   sdk: [],
   sim: ['sdk', ...domains, 'core'],
   'app.ts': 'everything',

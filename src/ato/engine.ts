@@ -2,11 +2,8 @@ import type { AtoConfig } from '../core/config.ato.js';
 import type { Counters } from '../limits/counters.js';
 import type { AssessDeps, RuleEngine } from './assess.js';
 import { createEnricher } from './enrich.js';
-import { newHistory, observeEvent } from './history.js';
-import { parseHistory, serializeHistory } from './history.json.js';
 import type { HistoryCodec } from './history.store.js';
-import { scoreEvent } from './model.js';
-import { createGlobalModel, parseGlobalSnapshot } from './model.global.js';
+import { createRiskModel } from './model.service.js';
 import { createRules } from './rules.js';
 
 /**
@@ -44,38 +41,15 @@ export function createAtoEngine(deps: {
 }): AtoEngine {
   const { config } = deps;
   const enricher = createEnricher({ config: config.enrich });
-  let global = createGlobalModel(config.model.global);
-  const historyOptions = config.model.history;
+  const model = createRiskModel(config.model);
   return {
     enrich: (event, facts) => enricher.enrich(event, facts),
-    score: (features, history) => scoreEvent(features, history, global, config.model),
-    observe(history, event, features, learn) {
-      const account = event.account as string;
-      const before = history ?? newHistory(account, event.time);
-      const firstSession = before.observations === 0;
-      const after = observeEvent(before, event, features, { ...historyOptions, learn });
-      // The population learns from the same sessions the account does.
-      if (learn && after.observations > before.observations) global.observe(features, { newAccount: firstSession });
-      return after;
-    },
-    codec: {
-      encode: serializeHistory,
-      decode(account, json) {
-        const parsed = parseHistory(json, account, 0);
-        return parsed.corrupt ? undefined : parsed.history;
-      },
-    },
+    score: model.score,
+    observe: model.observe,
+    codec: model.codec,
+    global: model.global,
     rules: createRules({ counters: deps.counters, config: config.rules }),
     localRules: createRules({ counters: deps.localCounters, config: config.rules }),
-    global: {
-      save: () => JSON.stringify(global.toSnapshot()),
-      load(state) {
-        const parsed = parseGlobalSnapshot(state, config.model.global);
-        if (!parsed.ok) return false;
-        global = parsed.model;
-        return true;
-      },
-    },
     preload: () => enricher.preload(),
     asnRanges: (asn) => enricher.asnRanges(asn),
   };

@@ -7,7 +7,7 @@ import { type GlobalOptions, type Io, usageError } from './context.js';
 import { progressReporter } from './progress.js';
 
 /** Opens the assessor a command runs against, and closes it when the command is done. */
-export type OpenAssessor = () => Promise<Assessor & { close(): Promise<void> }>;
+export type OpenAssessor = (target?: { url?: string }) => Promise<Assessor & { close(): Promise<void> }>;
 
 // Files under a megabyte replay in moments: no bar.
 const progressThreshold = 1 << 20;

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerApiKey } from './apikey.js';
+import { replayAssessor, simAssessor, simLookups } from './ato.assessors.js';
+import { registerAto } from './ato.js';
 import { registerConfig } from './config.js';
 import type { Io } from './context.js';
 import { registerInit } from './init.js';
@@ -8,6 +10,7 @@ import { registerLedgerVerify } from './ledger.verify.js';
 import { registerMigrate } from './migrate.js';
 import { registerNote } from './note.js';
 import { registerServe } from './serve.js';
+import { registerSim } from './sim.js';
 import { registerUser } from './user.js';
 import { registerWebhook } from './webhook.js';
 import { registerWitness } from './witness.js';
@@ -35,5 +38,7 @@ export function buildProgram(io: Io): Command {
   registerNote(program, io);
   registerWitness(program, io);
   registerWebhook(program, io);
+  registerAto(program, io, replayAssessor(program, io));
+  registerSim(program, io, simAssessor(program, io), simLookups(program, io));
   return program;
 }

@@ -32,14 +32,18 @@ export function registerSim(
     .option('--accounts <n>', 'accounts in the population', '5000')
     .option('--days <n>', 'days of event time (the first two are warm-up)', '14')
     .option('--seed <n>', 'random seed: the same seed gives the same population and attacks', '1')
+    .option(
+      '--url <url>',
+      'drive a running Custos over HTTP through the SDK (API key with scope ato.assess in CUSTOS_API_KEY) instead of a fresh in-process one',
+    )
     .action(async (_options, command: Command) => {
       const options = command.optsWithGlobals<
-        GlobalOptions & { accounts: string; days: string; seed: string }
+        GlobalOptions & { accounts: string; days: string; seed: string; url?: string }
       >();
       const accounts = parsePositive(options.accounts, '--accounts');
       const days = parsePositive(options.days, '--days');
       const seed = options.seed === '0' ? 0 : parsePositive(options.seed, '--seed');
-      const assessor = await openAssessor();
+      const assessor = await openAssessor(options.url ? { url: options.url } : {});
       const bar = progressReporter('simulating (event hours)', { minTotal: 0 });
       const hours = (ms: number) => Math.floor(ms / 3_600_000);
       try {
@@ -51,7 +55,8 @@ export function registerSim(
             ...(lookups.addressesOf ? { addressesOf: lookups.addressesOf } : {}),
             ...(lookups.locate ? { locate: lookups.locate } : {}),
           },
-          { accounts, days, seed },
+          // Events within five minutes of each other are assessed together, sharing durable commits.
+          { accounts, days, seed, concurrencyWindowMs: 300_000 },
         );
         bar.done();
         if (options.json) io.out(JSON.stringify(report));

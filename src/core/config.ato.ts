@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { atoEnrichConfig } from './config.ato.enrich.js';
+import { atoModelConfig } from './config.ato.model.js';
 import { atoRulesConfig } from './config.ato.rules.js';
 import { decimal, duration, int } from './config.fields.js';
 
@@ -47,6 +48,7 @@ export const atoConfig = z
       .describe('Recent event ids remembered per node: a repeated id is answered with its first decision.'),
     batchMax: int(1, 10_000).default(1000).describe('Most events in one `POST /v1/auth/assess/batch`.'),
     enrich: atoEnrichConfig,
+    model: atoModelConfig,
     rules: atoRulesConfig,
   })
   .strict()

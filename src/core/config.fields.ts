@@ -65,4 +65,3 @@ export const webhookSecret = z.string().refine(isWebhookSecret, {
   error:
     'expected whsec_ and the base64 of 24 to 64 random bytes; make one with `custos webhook secret` or `echo whsec_$(openssl rand -base64 32)`',
 });
-

@@ -391,6 +391,12 @@ describe('configKeys', () => {
         'ledger.witnessQuorum': 1,
         'access.catalog': [{ name: 'identity.phone', tier: 3, description: 'Phone number.' }],
         'access.policyDir': '/srv/custos/policies',
+        'ato.enrich.data': {
+          cityIpv4: '/srv/geo/city4.mmdb',
+          cityIpv6: '/srv/geo/city6.mmdb',
+          asnIpv4: '/srv/geo/asn4.csv',
+          asnIpv6: '/srv/geo/asn6.csv',
+        },
         'access.transparency.pseudonymSecret': 'x'.repeat(32),
         'access.tracker': { url: 'https://tracker.example/api/tickets/{id}', token: 'tracker-token' },
         'auth.oidc': {

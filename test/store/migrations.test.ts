@@ -54,6 +54,8 @@ interface LogicalColumn {
 
 const typeAliases: Record<string, string> = {
   int8: 'bigint',
+  float8: 'double precision',
+  'double precision': 'double precision',
   bigint: 'bigint',
   int4: 'integer',
   integer: 'integer',

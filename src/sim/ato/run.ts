@@ -32,6 +32,8 @@ export interface SimOptions {
   rates?: Partial<PopulationRates>;
   /** Guesses one brute-force campaign makes at most (default 20,000). */
   bruteForceBudget?: number;
+  /** Events this close in event time go to the assessor together (default 0: one at a time). */
+  concurrencyWindowMs?: number;
 }
 
 export interface SimDeps {
@@ -99,6 +101,7 @@ export async function runAtoSimulation(deps: SimDeps, options: SimOptions): Prom
   const scheduler = createScheduler({
     assessor: deps.assessor,
     end,
+    concurrencyWindowMs: options.concurrencyWindowMs ?? 0,
     observe: (step, answer) => {
       tally.record(step, answer);
       deps.onEvent?.(step, answer);
