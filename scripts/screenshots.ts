@@ -59,7 +59,7 @@ const shots: Shot[] = [
   {
     name: 'ato-decisions',
     path: (s) =>
-      `/ato/decisions?selected=${s.ato.assessed.find((a) => a.event.type === 'registration_start')?.answer.id}`,
+      `/ato/decisions?selected=${s.ato.assessed.find((a) => a.event.eventId === `${s.ato.account}-reg-2`)?.answer.id}`,
     user: 'sam',
     ready: 'Login decisions',
   },

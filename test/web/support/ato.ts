@@ -28,9 +28,10 @@ const desktopAgent =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 /**
- * One account's morning, as the platform reports it: three ordinary logins from the owner's phone
- * at home, then a registration of the number on a desktop in another country and its code, the
- * takeover the platform later confirms, and a login from the attacker's device. Everything goes
+ * One account's afternoon, as the platform reports it: three ordinary logins from the owner's
+ * phone at home; a registration of the number on a desktop in another country; another from a new
+ * phone on a home-country network, and its code, which the platform later confirms let the
+ * attacker in; and a login from the attacker's phone. Everything goes
  * through the public API with a service key holding `ato.assess` and `ato.takeovers.write`,
  * created by an administrator; event times are within the last hours, since the server's clock is
  * the real one.
@@ -41,7 +42,7 @@ export async function seedTakeover(
   options: { account?: string; phone?: string; now?: number } = {},
 ): Promise<SeededTakeover> {
   const account = options.account ?? 'u_70012345';
-  const phone = options.phone ?? '+447700900123';
+  const phone = options.phone ?? '+447400123456';
   const now = options.now ?? Date.now();
   const { token } = await admin.call<{ token: string }>('POST', '/v1/apikeys', {
     name: `platform-auth-${account}`,
@@ -50,7 +51,9 @@ export async function seedTakeover(
   });
   const platform = keyCaller(baseUrl, token);
   const owner = { account, phone, device: 'dev-pixel-8a1', ip: '81.2.69.142', userAgent: phoneAgent };
-  const attacker = { account, phone, device: 'dev-win-77f3', ip: '185.220.101.4', userAgent: desktopAgent };
+  // The phisher abroad, on a desktop; then a phone on a UK network holding the phished code.
+  const abroad = { account, phone, device: 'dev-win-77f3', ip: '89.160.20.112', userAgent: desktopAgent };
+  const attacker = { account, phone, device: 'dev-pixel-5c2', ip: '2.125.160.216', userAgent: phoneAgent };
   const start = now - 5 * 60 * minute;
   const events: Record<string, unknown>[] = [
     {
@@ -63,7 +66,8 @@ export async function seedTakeover(
     },
     { ...owner, eventId: `${account}-login-2`, type: 'login', time: start + 40 * minute, outcome: 'success' },
     { ...owner, eventId: `${account}-login-3`, type: 'login', time: start + 90 * minute, outcome: 'success' },
-    { ...attacker, eventId: `${account}-reg-1`, type: 'registration_start', time: start + 180 * minute },
+    { ...abroad, eventId: `${account}-reg-1`, type: 'registration_start', time: start + 170 * minute },
+    { ...attacker, eventId: `${account}-reg-2`, type: 'registration_start', time: start + 180 * minute },
     {
       ...attacker,
       eventId: `${account}-otp-1`,

@@ -180,7 +180,9 @@ function EntryVerdict({ timeline, entry }: { timeline: TakeoverTimeline; entry: 
       {verdictTone(decision.decision).label.toLowerCase()} with score {formatScore(decision.score)}
       {allowed
         ? '. Its reasons are what the model and rules saw; compare them with the decisions after it.'
-        : ': the attacker passed the challenge or came back another way.'}
+        : decision.decision === 'challenge'
+          ? ': the attacker passed the challenge, or got in another way.'
+          : ': the platform let the event through regardless, or the attacker got in another way.'}
     </Alert>
   );
 }
