@@ -173,7 +173,9 @@ function keepDevice(
 /**
  * A verified code or PIN with a device registers the account on that device; any later learnt
  * event on the registered device marks it active. An older registration arriving late does not
- * take the account back from a device active since.
+ * take the account back from a device active since. An account whose registration Custos never saw
+ * (it predates Custos) is taken to live on the first device it logs in from: without that, the
+ * re-registration of an established account would not look like one.
  */
 function moveActiveDevice(history: AccountHistory, event: AuthEvent, device: string, time: number): void {
   const active = history.activeDevice;
@@ -182,7 +184,7 @@ function moveActiveDevice(history: AccountHistory, event: AuthEvent, device: str
     return;
   }
   const registers = event.type === 'otp_verify' || event.type === 'pin_verify';
-  if (registers && (active === undefined || time >= active.lastActive)) {
+  if ((registers && (active === undefined || time >= active.lastActive)) || (active === undefined && event.type === 'login')) {
     history.activeDevice = { id: device, lastActive: time };
   }
 }

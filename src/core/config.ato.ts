@@ -14,11 +14,13 @@ export const atoConfig = z
     thresholds: z
       .object({
         challenge: decimal(0, 1000)
-          .default(4)
+          .default(5)
           .describe('Score from which an event is challenged (scores are natural-log likelihood points).'),
         deny: decimal(0, 1000)
-          .default(12)
-          .describe('Score from which an event is denied outright; must not be below `challenge`.'),
+          .default(30)
+          .describe(
+            'Score from which an event is denied outright; must not be below `challenge`. High, because the model counts correlated features (new address, network and country together) as separate evidence: a traveller scores high but should be challenged, not refused.',
+          ),
       })
       .strict()
       .prefault({})

@@ -229,6 +229,18 @@ describe('times, location and devices', () => {
     expect(history.activeDevice).toEqual({ id: 'two', lastActive: 300 });
   });
 
+  it('takes an account Custos never saw register to live on the first device it logs in from', () => {
+    const history = newHistory('acc', 0);
+    const login = (device: string, time: number, outcome: 'success' | 'failure' = 'success') =>
+      observeEvent(history, { type: 'login', time, account: 'acc', device, outcome }, de, caps);
+    login('phone', 50, 'failure'); // a failed login shows nothing
+    expect(history.activeDevice).toBeUndefined();
+    login('phone', 100);
+    expect(history.activeDevice).toEqual({ id: 'phone', lastActive: 100 });
+    login('laptop', 150); // once known, another device's login does not move it
+    expect(history.activeDevice).toEqual({ id: 'phone', lastActive: 100 });
+  });
+
   it('learns that the account has a PIN from a successful PIN check only', () => {
     const history = newHistory('acc', 0);
     observeEvent(history, { type: 'pin_verify', time: 1, account: 'acc', outcome: 'failure' }, de, caps);
