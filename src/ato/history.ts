@@ -184,7 +184,10 @@ function moveActiveDevice(history: AccountHistory, event: AuthEvent, device: str
     return;
   }
   const registers = event.type === 'otp_verify' || event.type === 'pin_verify';
-  if ((registers && (active === undefined || time >= active.lastActive)) || (active === undefined && event.type === 'login')) {
+  if (
+    (registers && (active === undefined || time >= active.lastActive)) ||
+    (active === undefined && event.type === 'login')
+  ) {
     history.activeDevice = { id: device, lastActive: time };
   }
 }
