@@ -55,6 +55,22 @@ const shots: Shot[] = [
   { name: 'access-tickets', path: () => '/access/tickets', user: 'sam', ready: 'Tickets' },
   { name: 'access-employees', path: () => '/access/employees', user: 'dana', ready: 'Employees' },
   { name: 'access-protected', path: () => '/access/protected', user: 'sam', ready: 'Protected subjects' },
+  { name: 'ato-overview', path: () => '/ato', user: 'sam', ready: 'Takeover defence', phone: true },
+  {
+    name: 'ato-decisions',
+    path: (s) =>
+      `/ato/decisions?selected=${s.ato.assessed.find((a) => a.event.eventId === `${s.ato.account}-reg-2`)?.answer.id}`,
+    user: 'sam',
+    ready: 'Login decisions',
+  },
+  { name: 'ato-takeovers', path: () => '/ato/takeovers', user: 'aud', ready: 'Confirmed takeovers' },
+  {
+    name: 'ato-takeover',
+    path: (s) => `/ato/takeovers/${s.ato.takeover.id}`,
+    user: 'sam',
+    ready: 'Takeover timeline',
+    phone: true,
+  },
   { name: 'ledger', path: () => '/ledger', user: 'aud', ready: 'Ledger' },
   {
     name: 'ledger-entry',

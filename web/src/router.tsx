@@ -3,6 +3,7 @@ import { createRouter } from '@tanstack/react-router';
 import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js';
 import { accessRoutes } from './pages/access/routes.js';
 import { adminRoutes } from './pages/admin/routes.js';
+import { atoRoutes } from './pages/ato/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
 import { ledgerRoutes } from './pages/ledger/routes.js';
 import { NotFound } from './ui/NotFound.js';
@@ -11,7 +12,7 @@ import { RouteError } from './ui/RouteError.js';
 const routeTree = rootRoute.addChildren([
   signInRoute,
   passwordRoute,
-  appRoute.addChildren([...homeRoutes, ...accessRoutes, ...ledgerRoutes, ...adminRoutes]),
+  appRoute.addChildren([...homeRoutes, ...accessRoutes, ...atoRoutes, ...ledgerRoutes, ...adminRoutes]),
 ]);
 
 export function createConsoleRouter(queryClient: QueryClient) {

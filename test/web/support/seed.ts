@@ -1,5 +1,6 @@
 import type { Custos } from '../../../src/app.js';
 import { testPassword } from '../../support/app.js';
+import { type SeededTakeover, seedTakeover } from './ato.js';
 import { addPerson } from './console.js';
 
 /** A signed-in API caller over real HTTP, as the console or a script would be. */
@@ -62,13 +63,16 @@ export interface Seeded {
   /** The last access check: its record id and where it sits in the log. */
   lastCheck: { checkId: string; ledgerIndex: number };
   campaignId: string;
+  /** An account's logins, a registration from elsewhere, and the takeover the platform confirmed. */
+  ato: SeededTakeover;
 }
 
 /**
  * A small, realistic platform: an admin, a security analyst, an approver who manages an
  * engineer, an auditor; tickets from support; one request approved by security and management
  * and used through the access check, one waiting in the inbox, a protected subject, checks
- * permitted and denied. Everything through the public API, as a deployment would.
+ * permitted and denied; an account taken over after a registration from another country. Everything
+ * through the public API, as a deployment would.
  */
 export async function seedPlatform(custos: Custos, baseUrl: string): Promise<Seeded> {
   const users = {
@@ -157,6 +161,7 @@ export async function seedPlatform(custos: Custos, baseUrl: string): Promise<See
     duration: '14d',
     reviewers: [users.sam.id, users.alex.id],
   });
+  const ato = await seedTakeover(baseUrl, admin);
   await custos.ledger.awaitIntegration(lastCheck.ledgerIndex);
   return {
     users,
@@ -167,5 +172,6 @@ export async function seedPlatform(custos: Custos, baseUrl: string): Promise<See
     pendingRequestId: pending.request.id,
     lastCheck: { checkId: lastCheck.checkId, ledgerIndex: lastCheck.ledgerIndex },
     campaignId: campaign.campaign.id,
+    ato,
   };
 }

@@ -625,6 +625,125 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/ato/decisions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One assessment as the ledger holds it: the event, its context and every reason with its contribution. */
+        get: operations["getAtoDecision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ato/decisions/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assessments by account, number or address, newest first. A POST so that numbers and addresses never sit in URLs or access logs. */
+        post: operations["searchAtoDecisions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ato/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Assessments per hour by decision and leading reason, and how confirmed takeovers were answered. */
+        get: operations["getAtoSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ato/takeovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Confirmed takeovers, most recent first. */
+        get: operations["listTakeovers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ato/takeovers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A confirmed takeover with the account’s assessments from 14 days before to 2 days after, oldest first. */
+        get: operations["getTakeoverTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/assess": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How risky is this registration, code, PIN, login or device step? An explained decision, recorded on the ledger before it is answered. */
+        post: operations["assessAuthEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/assess/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Up to 1000 events (a log replay), assessed in order per account and answered in order. */
+        post: operations["assessAuthEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -738,6 +857,23 @@ export type paths = {
         get: operations["getSession"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/takeovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reports a confirmed account takeover: recorded on the ledger and compared with the decisions made. */
+        post: operations["reportTakeover"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4381,6 +4517,617 @@ export interface operations {
             };
         };
     };
+    getAtoDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description takeover-defence assessment id (atd_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: string | null;
+                        actions: string[];
+                        assessedAt: number;
+                        at: number;
+                        caller: string;
+                        challenges: string[];
+                        context: {
+                            asn: number | null;
+                            browser: string | null;
+                            country: string | null;
+                            deviceType: string | null;
+                            hosting: boolean;
+                            ipKind: string;
+                            os: string | null;
+                            phoneCountry: string | null;
+                            phoneType: string | null;
+                        };
+                        decision: string;
+                        device: string | null;
+                        eventId: string | null;
+                        eventType: string;
+                        id: string;
+                        ip: string | null;
+                        ledgerIndex: number;
+                        outcome: ("success" | "failure") | null;
+                        phone: string | null;
+                        reasons: {
+                            code: string;
+                            /** @description This reason’s share of the score; positive is riskier. */
+                            contribution: number;
+                            message: string;
+                        }[];
+                        retryAfterMs: number | null;
+                        score: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchAtoDecisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A platform user id: 1-128 of A-Z a-z 0-9 _ . : @ + - */
+                    account?: string;
+                    cursor?: string;
+                    /** @enum {string} */
+                    decision?: "allow" | "challenge" | "deny" | "lock_device";
+                    /** @description Milliseconds since the Unix epoch. */
+                    from?: number;
+                    ip?: string;
+                    /** @default 50 */
+                    limit?: number;
+                    phone?: string;
+                    /** @description Milliseconds since the Unix epoch. */
+                    to?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decisions: {
+                            account: string | null;
+                            at: number;
+                            decision: string;
+                            device: string | null;
+                            eventId: string | null;
+                            eventType: string;
+                            id: string;
+                            ip: string | null;
+                            phone: string | null;
+                            /** @description The reason that added most to the score, or `none`. */
+                            reason: string;
+                            score: number;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAtoSummary: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            count: number;
+                            decision: string;
+                            hour: number;
+                            reason: string;
+                        }[];
+                        from: number;
+                        takeovers: {
+                            byDecision: {
+                                [key: string]: number;
+                            };
+                            /** @description Takeovers whose event id matches an assessment. */
+                            matched: number;
+                            reported: number;
+                        };
+                        to: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTakeovers: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        takeovers: {
+                            account: string;
+                            eventId: string | null;
+                            happenedAt: number;
+                            /** @description confirmed account takeover id (atk_…) */
+                            id: string;
+                            /** @enum {string} */
+                            method: "sim_swap" | "code_phishing" | "code_brute_force" | "credential_replay" | "social_engineering" | "malware" | "other" | "unknown";
+                            note: string | null;
+                            phone: string | null;
+                            reportedAt: number;
+                            reporter: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTakeoverTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description confirmed account takeover id (atk_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decisions: {
+                            account: string | null;
+                            at: number;
+                            decision: string;
+                            device: string | null;
+                            eventId: string | null;
+                            eventType: string;
+                            id: string;
+                            ip: string | null;
+                            phone: string | null;
+                            /** @description The reason that added most to the score, or `none`. */
+                            reason: string;
+                            score: number;
+                        }[];
+                        takeover: {
+                            account: string;
+                            eventId: string | null;
+                            happenedAt: number;
+                            /** @description confirmed account takeover id (atk_…) */
+                            id: string;
+                            /** @enum {string} */
+                            method: "sim_swap" | "code_phishing" | "code_brute_force" | "credential_replay" | "social_engineering" | "malware" | "other" | "unknown";
+                            note: string | null;
+                            phone: string | null;
+                            reportedAt: number;
+                            reporter: string;
+                        };
+                        truncated: boolean;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assessAuthEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The platform’s account id; absent for a number registering for the first time. */
+                    account?: string;
+                    appVersion?: string;
+                    /** @description Carrier signals for the number, when the platform has them. */
+                    carrier?: {
+                        /** @description Milliseconds since the Unix epoch. */
+                        portOutAt?: number;
+                        /** @description Milliseconds since the Unix epoch. */
+                        simSwapAt?: number;
+                    };
+                    device?: string;
+                    /** @description The platform’s id; a repeat is answered with the first decision. */
+                    eventId?: string;
+                    /** @description The client’s IPv4 or IPv6 address as the platform saw it. */
+                    ip?: string;
+                    locale?: string;
+                    /**
+                     * @description For otp_verify, pin_verify and login: what the platform found. Absent: may this attempt be made?
+                     * @enum {string}
+                     */
+                    outcome?: "success" | "failure";
+                    /** @description The phone number, E.164 (anything else is answered with a reason). */
+                    phone?: string;
+                    /** @description When the event happened (the platform’s clock). */
+                    time: number;
+                    /** @enum {string} */
+                    type: "registration_start" | "otp_request" | "otp_verify" | "pin_verify" | "login" | "device_link" | "sim_change" | "session_revoked";
+                    userAgent?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actions: ("revoke_other_sessions" | "notify_user" | "start_recovery")[];
+                        challenges?: ("pin" | "old_device_approval" | "captcha" | "wait")[];
+                        /** @enum {string} */
+                        decision: "allow" | "challenge" | "deny" | "lock_device";
+                        /** @description The event id was answered before: this is that answer again. */
+                        duplicate: boolean;
+                        /** @description The assessment’s id; its ledger record is `ato.decision` with this id. */
+                        id: string;
+                        reasons: {
+                            code: string;
+                            /** @description This reason’s share of the score; positive is riskier. */
+                            contribution: number;
+                            message: string;
+                        }[];
+                        /** @description Seconds until the same attempt could pass. */
+                        retryAfter?: number;
+                        score: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assessAuthEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        /** @description The platform’s account id; absent for a number registering for the first time. */
+                        account?: string;
+                        appVersion?: string;
+                        /** @description Carrier signals for the number, when the platform has them. */
+                        carrier?: {
+                            /** @description Milliseconds since the Unix epoch. */
+                            portOutAt?: number;
+                            /** @description Milliseconds since the Unix epoch. */
+                            simSwapAt?: number;
+                        };
+                        device?: string;
+                        /** @description The platform’s id; a repeat is answered with the first decision. */
+                        eventId?: string;
+                        /** @description The client’s IPv4 or IPv6 address as the platform saw it. */
+                        ip?: string;
+                        locale?: string;
+                        /**
+                         * @description For otp_verify, pin_verify and login: what the platform found. Absent: may this attempt be made?
+                         * @enum {string}
+                         */
+                        outcome?: "success" | "failure";
+                        /** @description The phone number, E.164 (anything else is answered with a reason). */
+                        phone?: string;
+                        /** @description When the event happened (the platform’s clock). */
+                        time: number;
+                        /** @enum {string} */
+                        type: "registration_start" | "otp_request" | "otp_verify" | "pin_verify" | "login" | "device_link" | "sim_change" | "session_revoked";
+                        userAgent?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            actions: ("revoke_other_sessions" | "notify_user" | "start_recovery")[];
+                            challenges?: ("pin" | "old_device_approval" | "captcha" | "wait")[];
+                            /** @enum {string} */
+                            decision: "allow" | "challenge" | "deny" | "lock_device";
+                            /** @description The event id was answered before: this is that answer again. */
+                            duplicate: boolean;
+                            /** @description The assessment’s id; its ledger record is `ato.decision` with this id. */
+                            id: string;
+                            reasons: {
+                                code: string;
+                                /** @description This reason’s share of the score; positive is riskier. */
+                                contribution: number;
+                                message: string;
+                            }[];
+                            /** @description Seconds until the same attempt could pass. */
+                            retryAfter?: number;
+                            score: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     signIn: {
         parameters: {
             query?: never;
@@ -4407,7 +5154,7 @@ export interface operations {
                         csrfToken: string;
                         expiresAt: number;
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4719,7 +5466,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "access.check" | "access.tickets.write")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -4746,6 +5493,92 @@ export interface operations {
             };
             /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportTakeover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A platform user id: 1-128 of A-Z a-z 0-9 _ . : @ + - */
+                    account: string;
+                    /** @description The platform’s id of the event that let the attacker in. */
+                    eventId?: string;
+                    /** @description Milliseconds since the Unix epoch. */
+                    happenedAt: number;
+                    /**
+                     * @default unknown
+                     * @enum {string}
+                     */
+                    method?: "sim_swap" | "code_phishing" | "code_brute_force" | "credential_replay" | "social_engineering" | "malware" | "other" | "unknown";
+                    note?: string;
+                    phone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: string;
+                        eventId: string | null;
+                        happenedAt: number;
+                        /** @description confirmed account takeover id (atk_…) */
+                        id: string;
+                        /** @enum {string} */
+                        method: "sim_swap" | "code_phishing" | "code_brute_force" | "credential_replay" | "social_engineering" | "malware" | "other" | "unknown";
+                        note: string | null;
+                        phone: string | null;
+                        reportedAt: number;
+                        reporter: string;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

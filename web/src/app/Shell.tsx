@@ -45,6 +45,19 @@ function visibleSections(session: ReturnType<typeof useSession>) {
     .filter((section) => section.items.length > 0);
 }
 
+/**
+ * The navigation entry for this path: the longest one it lies under, so `/ato/decisions` marks
+ * "Login decisions" and not also the module's `/ato`, and `/access/requests` not `/access/request`.
+ */
+function activeItem(items: NavItem[], pathname: string): string | undefined {
+  let best: string | undefined;
+  for (const { to } of items) {
+    const under = pathname === to || (to !== '/' && pathname.startsWith(`${to}/`));
+    if (under && (best === undefined || to.length > best.length)) best = to;
+  }
+  return best;
+}
+
 function ShortcutsHelp({
   opened,
   onClose,
@@ -113,6 +126,7 @@ export function Shell() {
   const pathname = useRouterState({ select: (state) => state.location.pathname });
   const sections = visibleSections(session);
   const items = sections.flatMap((section) => section.items);
+  const active = activeItem(items, pathname);
   const awaitingG = useRef(0);
 
   // On a phone the navigation covers the page: close it once a link has been followed.
@@ -236,7 +250,9 @@ export function Shell() {
                     to={item.to}
                     label={item.label}
                     leftSection={<item.icon size={16} aria-hidden />}
-                    active={item.to === '/' ? pathname === '/' : pathname.startsWith(item.to)}
+                    active={item.to === active}
+                    // The router would mark `/ato` current on `/ato/decisions` too; `active` decides.
+                    activeOptions={{ exact: true, includeSearch: false }}
                   />
                 ))}
               </Stack>

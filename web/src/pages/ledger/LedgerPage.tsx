@@ -108,7 +108,14 @@ function FindRecord() {
       <Group align="flex-end" wrap="wrap">
         <Select
           label="Record type"
-          data={['access.check', 'access.disclosure', 'access.grant', 'access.request']}
+          data={[
+            'access.check',
+            'access.disclosure',
+            'access.grant',
+            'access.request',
+            'ato.decision',
+            'ato.takeover',
+          ]}
           value={type}
           onChange={(value) => setType(value ?? 'access.check')}
           allowDeselect={false}
