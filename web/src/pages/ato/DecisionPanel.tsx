@@ -128,6 +128,13 @@ export function DecisionDetails({ decision }: { decision: AtoDecision }) {
           ['Device type', none(context.deviceType)],
         ]}
       />
+      {/* DB-IP Lite's licence (CC BY 4.0) asks for this link wherever its locations are shown. */}
+      <Text size="xs" c="dimmed">
+        <Anchor href="https://db-ip.com" target="_blank" rel="noreferrer">
+          IP Geolocation by DB-IP
+        </Anchor>
+        ; networks from RouteViews and DB-IP (CC BY 4.0).
+      </Text>
       <Facts
         caption="Event"
         rows={[
