@@ -255,7 +255,9 @@ describe.each(backends)('takeover defence API on %s', (backend) => {
     expect((await callAs(t.custos, engineer, 'POST', '/v1/ato/decisions/search', {})).statusCode).toBe(403);
     expect((await callAs(t.custos, engineer, 'GET', '/v1/ato/takeovers')).statusCode).toBe(403);
     // A person cannot call the platform's route, even an analyst.
-    expect((await callAs(t.custos, analyst, 'POST', '/v1/auth/assess', { ...event({}) })).statusCode).toBe(403);
+    expect((await callAs(t.custos, analyst, 'POST', '/v1/auth/assess', { ...event({}) })).statusCode).toBe(
+      403,
+    );
     const checkOnly = (
       await t.custos.apiKeys.create({ name: 'support-tool', roles: ['service'], createdBy: 'test' })
     ).token;
