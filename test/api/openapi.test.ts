@@ -60,6 +60,9 @@ const verbs = [
   'change',
   'start',
   'complete',
+  'assess',
+  'report',
+  'search',
 ];
 const camelCaseWithVerb = new RegExp(`^(?:${verbs.join('|')})(?:[A-Z][a-z0-9]*)*$`);
 
