@@ -3,8 +3,8 @@ import type { Clock } from '../core/clock.js';
 import { type CustosEvent, topicMatches } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { Database, OutboxRow } from './schema.js';
-import type { Executor, Store } from './store.js';
+import type { Database, OutboxRow, OutboxTable } from './schema.js';
+import type { BulkInsert, Executor, Store } from './store.js';
 
 /** A named destination and the topics it wants. `bus` always takes every event. */
 export interface OutboxRoute {
@@ -30,26 +30,47 @@ export interface Outbox {
    * so the event exists exactly when the change that caused it was committed.
    */
   enqueue(tx: Executor, event: CustosEvent, options?: EnqueueOptions): Promise<void>;
+  /**
+   * The outbox rows `enqueue` would write for `events`, for a caller that commits them with
+   * `Store.insertMany` (on SQLite, the writer thread: no write lock taken on the event loop).
+   */
+  rows(events: readonly CustosEvent[], options?: EnqueueOptions): BulkInsert;
 }
 
+const outboxColumns = ['id', 'topic', 'destination', 'payload', 'next_attempt_at', 'created_at'] as const;
+
 export function createOutbox(deps: { clock: Clock; routes: OutboxRoute[] }): Outbox {
+  /** One row per destination that wants `event`. */
+  function rowsOf(event: CustosEvent, options: EnqueueOptions): Insertable<OutboxTable>[] {
+    const now = deps.clock.now();
+    const destinations = deps.routes
+      .filter((route) => route.topics.some((pattern) => topicMatches(pattern, event.topic)))
+      .map((route) => route.destination);
+    if (options.record) destinations.push(ledgerDestination);
+    const payload = JSON.stringify(event);
+    return destinations.map((destination) => ({
+      id: newId('obx', deps.clock),
+      topic: event.topic,
+      destination,
+      payload,
+      next_attempt_at: now,
+      created_at: now,
+    }));
+  }
+
   return {
     async enqueue(tx, event, options = {}) {
-      const now = deps.clock.now();
-      const destinations = deps.routes
-        .filter((route) => route.topics.some((pattern) => topicMatches(pattern, event.topic)))
-        .map((route) => route.destination);
-      if (options.record) destinations.push(ledgerDestination);
-      const payload = JSON.stringify(event);
-      const rows = destinations.map((destination) => ({
-        id: newId('obx', deps.clock),
-        topic: event.topic,
-        destination,
-        payload,
-        next_attempt_at: now,
-        created_at: now,
-      }));
+      const rows = rowsOf(event, options);
       if (rows.length) await tx.insertInto('outbox').values(rows).execute();
+    },
+    rows(events, options = {}) {
+      return {
+        table: 'outbox',
+        columns: outboxColumns,
+        rows: events.flatMap((event) =>
+          rowsOf(event, options).map((row) => outboxColumns.map((c) => row[c])),
+        ),
+      };
     },
   };
 }

@@ -115,6 +115,34 @@ describe.each(backends)('outbox on %s', (backend) => {
     expect(written.every((r) => r.attempts === 0 && r.delivered_at === null)).toBe(true);
   });
 
+  it('gives for a bulk insert the rows enqueue writes, and delivers them like any other', async () => {
+    const events = [event(clock, 'identity.user.created'), event(clock, 'access.grant.approved')];
+    const bulk = outbox.rows(events);
+    expect(bulk.table).toBe('outbox');
+    expect(bulk.rows).toHaveLength(3);
+    await t.store.insertMany([bulk]);
+    const written = await rows();
+    expect(written.map((r) => [r.topic, r.destination, JSON.parse(r.payload).metadata.uid]).sort()).toEqual(
+      [
+        ['access.grant.approved', 'bus', events[1]?.metadata.uid],
+        ['identity.user.created', 'bus', events[0]?.metadata.uid],
+        ['identity.user.created', 'webhook:siem', events[0]?.metadata.uid],
+      ].sort(),
+    );
+    expect(written.every((r) => r.attempts === 0 && r.next_attempt_at === clock.now())).toBe(true);
+    const { deliver, delivered } = recorder();
+    expect(await dispatcher(deliver).runOnce()).toEqual({ delivered: 3, retried: 0, dead: 0 });
+    expect(delivered).toHaveLength(3);
+  });
+
+  it('adds the ledger as a destination to bulk rows asked to be recorded', async () => {
+    const bulk = outbox.rows([event(clock, 'access.grant.approved')], { record: true });
+    expect(bulk.rows.map((row) => row[bulk.columns.indexOf('destination')]).sort()).toEqual([
+      'bus',
+      'ledger',
+    ]);
+  });
+
   it('delivers each committed event to each matching route exactly once', async () => {
     const [identity, access] = await enqueue('identity.user.created', 'access.grant.approved');
     const { deliver, delivered } = recorder();
