@@ -6,6 +6,7 @@
 // through the engine alone (the assessment with histories in a Map and memory counters of its
 // own, nothing recorded), whose parts can be released one at a time to weigh them: the counters,
 // then the histories. Needs --expose-gc.
+import { rmSync } from 'node:fs';
 import { createCustos } from '../../src/app.js';
 import { createAssess } from '../../src/ato/assess.js';
 import { createAtoEngine } from '../../src/ato/engine.js';
@@ -92,6 +93,7 @@ const stored = await custos.store.db
 await viaService(againEvents);
 const again = settled();
 await custos.close();
+rmSync(dataDir, { recursive: true, force: true });
 
 // The engine alone, on the same events.
 const counters = createMemoryCounters({ maxKeys: 10_000_000 });
