@@ -34,7 +34,8 @@ describe.skipIf(!chromiumAvailable())('the console shell in Chromium', () => {
     const palette = page.getByRole('dialog', { name: 'Go to a page' });
     await palette.waitFor();
     await page.keyboard.type('overv');
-    expect(await palette.getByRole('option').allTextContents()).toEqual(['Overview']);
+    // The list filters as one types; wait for it rather than read it mid-way.
+    await expect.poll(() => palette.getByRole('option').allTextContents()).toEqual(['Overview']);
     await page.keyboard.press('Enter');
     await palette.waitFor({ state: 'hidden' });
 
