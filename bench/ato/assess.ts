@@ -16,7 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createCustos } from '../../src/app.js';
-import { decisionBody, leadingReason } from '../../src/ato/decisions.js';
+import { decisionBody, decisionIndexColumns, leadingReason } from '../../src/ato/decisions.js';
 import { createReplayAssessor } from '../../src/ato/replay.js';
 import type { Assessment, AtoVerdict, AuthEvent } from '../../src/ato/types.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -153,21 +153,8 @@ const replayDecisions = tally();
 for (const assessment of replayed) replayDecisions[assessment.decision]++;
 
 // Bound: the ledger appending the same decision records with their search rows, all batchable,
-// then without the search rows. The columns are those recordDecision writes (src/ato/decisions.ts).
-const columns = [
-  'record_id',
-  'at',
-  'event_type',
-  'event_id',
-  'account',
-  'phone',
-  'ip',
-  'device',
-  'decision',
-  'score',
-  'reason',
-  'caller',
-] as const;
+// then without the search rows, in the columns recordDecision writes.
+const columns = decisionIndexColumns;
 const bodies = traffic.events.map((event, i) =>
   decisionBody({
     event,

@@ -95,7 +95,8 @@ export function decisionBody(input: {
   };
 }
 
-const indexColumns = [
+/** The columns of `ato_decisions` that a decision's search row fills, in order. */
+export const decisionIndexColumns = [
   'record_id',
   'at',
   'event_type',
@@ -127,7 +128,7 @@ export async function recordDecision(
         batchable: body.decision === 'allow',
         alsoInsert: {
           table: 'ato_decisions',
-          columns: indexColumns,
+          columns: decisionIndexColumns,
           values: [
             id,
             body.at,
