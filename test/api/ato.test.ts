@@ -178,6 +178,26 @@ describe.each(backends)('takeover defence API on %s', (backend) => {
     expect((await post('/v1/auth/assess/batch', { events: batch })).statusCode).toBe(400);
   });
 
+  it('refuses a batch with one bad event whole: nothing assessed, nothing recorded', async () => {
+    const events = [event({ eventId: 'ok-1' }), { ...event({ eventId: 'bad-1' }), type: 'teleport' }];
+    const response = await post('/v1/auth/assess/batch', { events });
+    expect(response.statusCode).toBe(400);
+    const rows = await t.custos.store.db.selectFrom('ato_decisions').select('record_id').execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('refuses a revoked key at once', async () => {
+    const { apiKey, token } = await t.custos.apiKeys.create({
+      name: 'old-auth-service',
+      roles: ['service'],
+      scopes: ['ato.assess'],
+      createdBy: 'test',
+    });
+    expect((await post('/v1/auth/assess', event({}), token)).statusCode).toBe(200);
+    await t.custos.apiKeys.revoke(apiKey.id, 'test');
+    expect((await post('/v1/auth/assess', event({}), token)).statusCode).toBe(401);
+  });
+
   it('assesses a batch in order per account, the answers in the order sent', async () => {
     const events = [
       event({ eventId: 'r-1', device: 'phone-1' }),
