@@ -23,10 +23,12 @@ import { systemClock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
 import { newId } from '../../src/core/ids.js';
 import { createLogger } from '../../src/core/logger.js';
+import { canonicalBody } from '../../src/ledger/entry.js';
 import { createRandom } from '../../src/sim/ato/random.js';
 import { fmt, measureFsync, tempDir } from '../support.js';
 import { type CpuTime, cpuNow, cpuPer } from './cpu.js';
 import type { LoadResult } from './load.js';
+import { sqliteBound } from './sqlite-bound.js';
 import { createPopulation, loginStream, warmStream } from './traffic.js';
 
 const accountsTotal = Number(process.env.ACCOUNTS ?? 10_000);
@@ -197,6 +199,40 @@ async function appendDecisions(withSearchRow: boolean): Promise<{ rate: number; 
 }
 const ledger = await appendDecisions(true);
 const ledgerBare = await appendDecisions(false);
+
+// Bound (SQLite): SQLite itself writing the same rows, in groups as large as the callers are many.
+const canonical = bodies.map((body) => canonicalBody(body));
+const searchRows = bodies.map((body, i) => [
+  `atd_bound_${i}`,
+  body.at,
+  body.eventType,
+  body.eventId,
+  body.account,
+  body.phone,
+  body.ip,
+  body.device,
+  body.decision,
+  body.score,
+  leadingReason(body),
+  body.caller,
+]);
+const sqliteFloor = databaseUrl
+  ? undefined
+  : {
+      withSearch: await sqliteBound({
+        dir: tempDir('custos-bench-ato-sqlite-'),
+        bodies: canonical,
+        searchColumns: columns,
+        searchRows,
+        group: callers,
+      }),
+      bare: await sqliteBound({
+        dir: tempDir('custos-bench-ato-sqlite-'),
+        bodies: canonical,
+        searchColumns: columns,
+        group: callers,
+      }),
+    };
 const fsyncMs = measureFsync();
 
 // Over HTTP: a service key with the scopes the two routes need, autocannon in a child process.
@@ -284,6 +320,11 @@ line(
 line(
   `    the same records without their search rows: ${fmt(ledgerBare.rate)} records/s; ${cpu(ledgerBare.cpu)}; mean record body ${fmt(bodyBytes)} bytes`,
 );
+if (sqliteFloor) {
+  line(
+    `  bound: SQLite alone writing the same rows (better-sqlite3, one transaction per ${callers} records, the writer's pragmas): ${fmt(sqliteFloor.withSearch.rate)} records/s with the search rows (ledger / SQLite: ${fmt((100 * ledger.rate) / sqliteFloor.withSearch.rate, 1)}%), ${fmt(sqliteFloor.bare.rate)}/s without (${fmt((100 * ledgerBare.rate) / sqliteFloor.bare.rate, 1)}%); CPU ${fmt(sqliteFloor.withSearch.cpu.process, 1)} and ${fmt(sqliteFloor.bare.cpu.process, 1)} µs each`,
+  );
+}
 line(`  fsync (4 KiB write + fsync, median): ${fmt(fsyncMs * 1000, 0)} µs`);
 if (http) {
   const row = (name: string, r: LoadResult) =>

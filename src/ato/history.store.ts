@@ -11,6 +11,9 @@ export interface HistoryCodec {
 
 export type HistoryStore = ReturnType<typeof createHistoryStore>;
 
+const historyColumns = ['account', 'history', 'updated_at'] as const;
+const historyUpsert = { key: ['account'], update: ['history', 'updated_at'] } as const;
+
 /**
  * Account histories in memory in front of the `ato_accounts` table. Reads fall through to the store
  * once per account; changes are written behind, all changed accounts in one transaction per flush,
@@ -19,7 +22,7 @@ export type HistoryStore = ReturnType<typeof createHistoryStore>;
  * capped: the least recently used histories are dropped once they are written.
  */
 export function createHistoryStore(deps: {
-  store: Pick<Store, 'db' | 'transaction'>;
+  store: Pick<Store, 'db' | 'insertMany'>;
   clock: Clock;
   logger: Pick<Logger, 'warn'>;
   codec: HistoryCodec;
@@ -104,24 +107,14 @@ export function createHistoryStore(deps: {
       const now = clock.now();
       const rows = accounts.flatMap((account) => {
         const history = cache.get(account);
-        return history ? [{ account, history: codec.encode(history), updated_at: now }] : [];
+        return history ? [[account, codec.encode(history), now]] : [];
       });
       try {
-        await store.transaction(async (tx) => {
-          // Bounded statements: a flush after a busy second can hold many thousands of accounts.
-          for (let i = 0; i < rows.length; i += 500) {
-            await tx
-              .insertInto('ato_accounts')
-              .values(rows.slice(i, i + 500))
-              .onConflict((oc) =>
-                oc.column('account').doUpdateSet((eb) => ({
-                  history: eb.ref('excluded.history'),
-                  updated_at: eb.ref('excluded.updated_at'),
-                })),
-              )
-              .execute();
-          }
-        });
+        // One bulk upsert: on SQLite it runs on the writer thread, so a flush after a busy second
+        // (many thousands of accounts) never holds the event loop or waits on it for the write lock.
+        await store.insertMany([
+          { table: 'ato_accounts', columns: historyColumns, rows, upsert: historyUpsert },
+        ]);
       } catch (error) {
         for (const account of accounts) dirty.add(account);
         throw error;

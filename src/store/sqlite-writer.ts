@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../core/errors.js';
-import type { BulkInsert, InsertManyOptions } from './store.js';
+import { type BulkInsert, bulkInsertSql } from './bulk.js';
+import type { InsertManyOptions } from './store.js';
 
 // The worker's code, plain JavaScript so that it runs the same from the TypeScript sources (tests)
 // and from the build. It owns a second connection to the SQLite file and runs each batch of bulk
@@ -15,22 +16,20 @@ db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -65536');
 const statements = new Map();
-function statement(table, columns, rows) {
-  const key = table + '(' + columns.join(',') + ')x' + rows;
-  let found = statements.get(key);
+function statement(text) {
+  let found = statements.get(text);
   if (!found) {
-    const names = columns.map((c) => '"' + c + '"').join(', ');
-    const tuple = '(' + columns.map(() => '?').join(', ') + ')';
-    found = db.prepare('insert into "' + table + '" (' + names + ') values ' + Array(rows).fill(tuple).join(', '));
-    statements.set(key, found);
+    found = db.prepare(text);
+    statements.set(text, found);
   }
   return found;
 }
+// Each insert comes with its statement texts: one for a full chunk of rows, one for the rest.
 const write = db.transaction((inserts) => {
   for (const insert of inserts) {
     for (let i = 0; i < insert.rows.length; i += workerData.rowsPerInsert) {
       const chunk = insert.rows.slice(i, i + workerData.rowsPerInsert);
-      statement(insert.table, insert.columns, chunk.length).run(chunk.flat());
+      statement(chunk.length === workerData.rowsPerInsert ? insert.full : insert.rest).run(chunk.flat());
     }
   }
 });
@@ -79,6 +78,17 @@ export function createSqliteWriter(file: string, rowsPerInsert: number): SqliteW
   let nextId = 0;
   let failed: Error | undefined;
   let closing: Promise<void> | undefined;
+  // Statement texts by shape, built once on this side so both connections write the same SQL.
+  const texts = new Map<string, string>();
+  const statementText = (insert: BulkInsert, rows: number): string => {
+    const shape = `${insert.table}(${insert.columns.join(',')})${insert.upsert ? `^${insert.upsert.key.join(',')}:${insert.upsert.update.join(',')}` : ''}x${rows}`;
+    let text = texts.get(shape);
+    if (text === undefined) {
+      text = bulkInsertSql(insert, rows);
+      texts.set(shape, text);
+    }
+    return text;
+  };
 
   const failAll = (error: Error) => {
     failed = error;
@@ -114,7 +124,15 @@ export function createSqliteWriter(file: string, rowsPerInsert: number): SqliteW
       return new Promise<void>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker.ref();
-        worker.postMessage({ id, inserts, afterPrevious: options?.afterPrevious === true });
+        worker.postMessage({
+          id,
+          inserts: inserts.map((insert) => ({
+            rows: insert.rows,
+            full: statementText(insert, rowsPerInsert),
+            rest: statementText(insert, insert.rows.length % rowsPerInsert),
+          })),
+          afterPrevious: options?.afterPrevious === true,
+        });
       });
     },
     close() {

@@ -5,10 +5,13 @@ import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { type Clock, systemClock } from '../core/clock.js';
 import { CustosError } from '../core/errors.js';
+import { type BulkInsert, bulkInsertSql } from './bulk.js';
 import { SchemaPostgresDialect } from './introspection.js';
 import { createOutageWatch } from './outage.js';
 import type { Database } from './schema.js';
 import { createSqliteWriter, type SqliteWriter } from './sqlite-writer.js';
+
+export type { BulkInsert } from './bulk.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -53,13 +56,6 @@ export interface Store {
 export interface InsertManyOptions {
   /** Fail without writing anything if the previous `insertMany` call failed. */
   afterPrevious?: boolean;
-}
-
-/** Rows for one table; every row has the same columns, in the same order as `columns`. */
-export interface BulkInsert {
-  table: keyof Database & string;
-  columns: readonly string[];
-  rows: readonly (readonly unknown[])[];
 }
 
 // Rows per INSERT statement on PostgreSQL, below its limit of 65,535 bound parameters.
@@ -161,16 +157,11 @@ const sqliteRowsPerInsert = 64;
 function sqliteInsertMany(db: Kysely<Database>, database: SqliteDatabase.Database) {
   const statements = new Map<string, SqliteDatabase.Statement>();
   const prepare = (insert: BulkInsert, rows: number) => {
-    const key = `${insert.table}(${insert.columns.join(',')})x${rows}`;
-    let statement = statements.get(key);
+    const text = bulkInsertSql(insert, rows);
+    let statement = statements.get(text);
     if (!statement) {
-      // Table and column names come from our code, never from input; values are bound.
-      const names = insert.columns.map((c) => `"${c}"`).join(', ');
-      const tuple = `(${insert.columns.map(() => '?').join(', ')})`;
-      statement = database.prepare(
-        `insert into "${insert.table}" (${names}) values ${Array.from({ length: rows }, () => tuple).join(', ')}`,
-      );
-      statements.set(key, statement);
+      statement = database.prepare(text);
+      statements.set(text, statement);
     }
     return statement;
   };
@@ -194,11 +185,19 @@ function pgInsertMany(db: Kysely<Database>) {
           const rows = insert.rows
             .slice(i, i + pgRowsPerInsert)
             .map((row) => Object.fromEntries(insert.columns.map((c, j) => [c, row[j]])));
+          const upsert = insert.upsert;
           // The table is chosen at run time, so its row type is not known statically.
-          await tx
-            .insertInto(insert.table)
-            .values(rows as never)
-            .execute();
+          let query = tx.insertInto(insert.table).values(rows as never);
+          if (upsert) {
+            query = query.onConflict((oc) =>
+              oc
+                .columns(upsert.key as never)
+                .doUpdateSet((eb) =>
+                  Object.fromEntries(upsert.update.map((c) => [c, eb.ref(`excluded.${c}` as never)])),
+                ),
+            );
+          }
+          await query.execute();
         }
       }
     });

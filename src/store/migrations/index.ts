@@ -14,6 +14,7 @@ import * as passwordChangeRequired from './20261129200000_password_change_requir
 import * as accessPolicyVersions from './20261129210000_access_policy_versions.js';
 import * as accessCheckCounts from './20261129211000_access_check_counts.js';
 import * as ato from './20261130000000_ato.js';
+import * as atoDecisionsEventIndex from './20261130040000_ato_decisions_event_index.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '20261129210000_access_policy_versions': accessPolicyVersions,
   '20261129211000_access_check_counts': accessCheckCounts,
   '20261130000000_ato': ato,
+  '20261130040000_ato_decisions_event_index': atoDecisionsEventIndex,
 };
