@@ -19,3 +19,12 @@ export { createRedisCounters, type RedisCountersOptions } from './counters.redis
 export type { Limiter, LimitResult, RateLimit } from './limiter.js';
 export { createMemoryLimiter, type MemoryLimiter, type MemoryLimiterOptions } from './memory.js';
 export { createRedisLimiter, type RedisLimiterOptions } from './redis.js';
+export {
+  createFailoverRates,
+  createMemoryRates,
+  type MemoryRatesOptions,
+  type RateRequest,
+  type Rates,
+  type RatesResult,
+} from './rates.js';
+export { createRedisRates, type RedisRatesOptions } from './rates.redis.js';

@@ -14,7 +14,7 @@ export interface RedisLimiterOptions extends RedisConnectionOptions {
  * arithmetic mirrors gcraStep in limiter.ts, which turns the stored TAT into the full result.
  * The time comes from the caller's clock, not Redis TIME, so every node and test agrees on it.
  */
-const gcraScript = `
+export const gcraScript = `
 local stored = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 local now = tonumber(ARGV[1])
 local candidate = math.max(stored, now) + tonumber(ARGV[2])
@@ -31,7 +31,7 @@ return {allowed and 1 or 0, string.format('%.0f', stored)}
  * at the same time on another node is never lost. ARGV[1] is now; a TAT that falls to now or
  * below means a full burst, so the key is deleted rather than stored in the past.
  */
-const refundScript = `
+export const refundScript = `
 local stored = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if stored == 0 then return 0 end
 local now = tonumber(ARGV[1])
