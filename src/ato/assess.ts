@@ -2,9 +2,9 @@ import type { Clock } from '../core/clock.js';
 import type { AtoConfig } from '../core/config.ato.js';
 import { isCustosError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { AccountStates } from '../store/account-state.js';
 import type { HourlyTallies } from '../store/tallies.js';
 import { type DecisionBody, decisionBody, leadingReason } from './decisions.js';
-import type { HistoryStore } from './history.store.js';
 import type {
   AccountHistory,
   Assessment,
@@ -59,7 +59,7 @@ export interface AssessDeps {
     features: Features,
     learn: boolean,
   ): AccountHistory;
-  histories: Pick<HistoryStore, 'get' | 'put' | 'exclusive'>;
+  histories: Pick<AccountStates<AccountHistory>, 'get' | 'put' | 'exclusive'>;
   /** Durably records the assessment (ledger record and search row); throws when it cannot. */
   record(id: string, body: DecisionBody): Promise<number>;
   tallies: Pick<HourlyTallies, 'record'>;

@@ -3,15 +3,16 @@ import type { Config } from '../core/config.js';
 import type { Job } from '../core/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { createAccountStates } from '../store/account-state.js';
 import type { Outbox } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import { createHourlyTallies } from '../store/tallies.js';
 import { createAssess } from './assess.js';
 import { createDecisionQueries, recordDecision } from './decisions.js';
 import type { AtoEngine } from './engine.js';
-import { createHistoryStore } from './history.store.js';
 import { createResponder } from './response.js';
 import { createTakeovers } from './takeovers.js';
+import type { AccountHistory } from './types.js';
 
 /** How often a node adds its assessment counts to the store. */
 export const atoCountFlushMs = 60_000;
@@ -32,7 +33,9 @@ export async function createAtoDomain(deps: {
 }) {
   const { config, store, clock, logger, outbox, ledger, engine } = deps;
   const settings = config.ato;
-  const histories = createHistoryStore({
+  const histories = createAccountStates<AccountHistory>({
+    table: 'ato_accounts',
+    column: 'history',
     store,
     clock,
     logger,

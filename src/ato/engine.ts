@@ -1,10 +1,11 @@
 import type { AtoConfig } from '../core/config.ato.js';
 import type { Counters } from '../limits/counters.js';
+import type { StateCodec } from '../store/account-state.js';
 import type { AssessDeps, RuleEngine } from './assess.js';
 import { createEnricher } from './enrich.js';
-import type { HistoryCodec } from './history.store.js';
 import { createRiskModel } from './model.service.js';
 import { createRules } from './rules.js';
+import type { AccountHistory } from './types.js';
 
 /**
  * The scoring parts of the takeover defence, with no store or ledger: enrichment, the statistical
@@ -15,7 +16,7 @@ export interface AtoEngine {
   enrich: AssessDeps['enrich'];
   score: AssessDeps['score'];
   observe: AssessDeps['observe'];
-  codec: HistoryCodec;
+  codec: StateCodec<AccountHistory>;
   rules: RuleEngine;
   /** The same rules on this node's memory counters, for when the shared counters do not answer. */
   localRules: RuleEngine;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { createBoundedCache } from './enrich.cache.js';
+import { createBoundedCache } from '../core/cache.js';
 import type { AgentFeatures, DeviceType } from './types.js';
 
 /** The part of ua-parser-js 1.x (MIT) used here; the package ships no type declarations. */

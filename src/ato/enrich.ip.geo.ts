@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Reader, type Response } from 'mmdb-lib';
+import { createBoundedCache } from '../core/cache.js';
 import { CustosError } from '../core/errors.js';
-import { createBoundedCache } from './enrich.cache.js';
 
 /** Where an address is, as far as the city database knows. */
 export interface Place {

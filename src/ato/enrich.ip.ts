@@ -1,4 +1,4 @@
-import { createBoundedCache } from './enrich.cache.js';
+import { createBoundedCache } from '../core/cache.js';
 import { dataFiles, type EnrichmentDataFiles } from './enrich.data.js';
 import { createHostingClassifier, type HostingClassifier, type HostingOptions } from './enrich.hosting.js';
 import { classifyIpv4, classifyIpv6, formatIp, parseIp, subnetOf } from './enrich.ip.address.js';

@@ -1,7 +1,7 @@
 import { type AtoEnrichConfig, atoEnrichConfig } from '../core/config.ato.enrich.js';
+import { createPhoneReader } from '../core/phone.js';
 import { createAgentReader } from './enrich.agent.js';
 import { createIpLookup } from './enrich.ip.js';
-import { createPhoneReader } from './enrich.phone.js';
 import type { AgentFeatures, AuthEvent, Features, IpFeatures, KnownFacts, PhoneFeatures } from './types.js';
 
 export interface EnricherOptions {

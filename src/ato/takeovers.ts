@@ -3,10 +3,11 @@ import { CustosError, isCustosError } from '../core/errors.js';
 import { domainEvent, ocsfClass } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { AccountStates } from '../store/account-state.js';
 import type { Outbox } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import type { DecisionQueries, DecisionRow } from './decisions.js';
-import type { HistoryStore } from './history.store.js';
+import type { AccountHistory } from './types.js';
 
 export const takeoverMethods = [
   'sim_swap',
@@ -82,7 +83,7 @@ export function createTakeovers(deps: {
   ledger: Pick<Ledger, 'append'>;
   outbox: Outbox;
   clock: Clock;
-  histories: Pick<HistoryStore, 'get' | 'put' | 'exclusive'>;
+  histories: Pick<AccountStates<AccountHistory>, 'get' | 'put' | 'exclusive'>;
   decisions: Pick<DecisionQueries, 'search'>;
 }) {
   const { store, ledger, outbox, clock, histories, decisions } = deps;

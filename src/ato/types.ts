@@ -1,4 +1,7 @@
 import type { Reason } from '../core/decision.js';
+import type { PhoneFeatures } from '../core/phone.js';
+
+export type { PhoneFeatures, PhoneType } from '../core/phone.js';
 
 /**
  * The contract between the parts of the takeover defence: what the platform reports (AuthEvent),
@@ -71,32 +74,6 @@ export interface IpFeatures {
   asOrganization?: string;
   /** The network looks like a hosting, cloud or VPN provider rather than an access network. */
   hosting: boolean;
-}
-
-export type PhoneType =
-  | 'mobile'
-  | 'fixed_line'
-  | 'fixed_line_or_mobile'
-  | 'voip'
-  | 'toll_free'
-  | 'premium_rate'
-  | 'shared_cost'
-  | 'personal_number'
-  | 'pager'
-  | 'uan'
-  | 'voicemail'
-  | 'unknown';
-
-/** What a phone number tells. */
-export interface PhoneFeatures {
-  status: 'valid' | 'invalid' | 'absent';
-  /** Normalised E.164, when it parsed. */
-  e164?: string;
-  /** ISO 3166-1 alpha-2 of the number's region. */
-  country?: string;
-  type?: PhoneType;
-  /** `+` and the first digits (calling code and a few national digits), the unit SMS pumping is counted in. */
-  prefix?: string;
 }
 
 export type DeviceType =

@@ -18,7 +18,6 @@ export { createMemoryCounters, type MemoryCounters, type MemoryCountersOptions }
 export { createRedisCounters, type RedisCountersOptions } from './counters.redis.js';
 export type { Limiter, LimitResult, RateLimit } from './limiter.js';
 export { createMemoryLimiter, type MemoryLimiter, type MemoryLimiterOptions } from './memory.js';
-export { createRedisLimiter, type RedisLimiterOptions } from './redis.js';
 export {
   createFailoverRates,
   createMemoryRates,
@@ -28,3 +27,4 @@ export {
   type RatesResult,
 } from './rates.js';
 export { createRedisRates, type RedisRatesOptions } from './rates.redis.js';
+export { createRedisLimiter, type RedisLimiterOptions } from './redis.js';

@@ -81,11 +81,10 @@ export function createRedisRates(options: RedisRatesOptions): Rates {
       const stored = replies.map(([, tat]) => Number(tat));
       const { result } = combineRates(planned, stored, nowUs);
       if (result.allowed) return result;
-      for (const i of result.refused) rememberRefusal((requests[i] as (typeof requests)[number]).key, stored[i] as number);
+      for (const i of result.refused)
+        rememberRefusal((requests[i] as (typeof requests)[number]).key, stored[i] as number);
       // Give back what the allowing keys took: the batch is charged on none of them.
-      const taken = planned.flatMap((request, i) =>
-        replies[i]?.[0] === 1 && request.consumes ? [i] : [],
-      );
+      const taken = planned.flatMap((request, i) => (replies[i]?.[0] === 1 && request.consumes ? [i] : []));
       if (taken.length > 0) {
         await call(() =>
           Promise.all(

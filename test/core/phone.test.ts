@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPhoneReader, readPhone } from '../../src/ato/enrich.phone.js';
+import { createPhoneReader, readPhone } from '../../src/core/phone.js';
 
 describe('phone numbers', () => {
   it('reads a GB mobile with its type, country and prefix', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBoundedCache } from '../../src/ato/enrich.cache.js';
+import { createBoundedCache } from '../../src/core/cache.js';
 
 describe('bounded cache', () => {
   it('never holds more than its capacity', () => {

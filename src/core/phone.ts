@@ -1,6 +1,31 @@
 import { type PhoneNumberType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { createBoundedCache } from './enrich.cache.js';
-import type { PhoneFeatures, PhoneType } from './types.js';
+import { createBoundedCache } from './cache.js';
+
+export type PhoneType =
+  | 'mobile'
+  | 'fixed_line'
+  | 'fixed_line_or_mobile'
+  | 'voip'
+  | 'toll_free'
+  | 'premium_rate'
+  | 'shared_cost'
+  | 'personal_number'
+  | 'pager'
+  | 'uan'
+  | 'voicemail'
+  | 'unknown';
+
+/** What a phone number tells. */
+export interface PhoneFeatures {
+  status: 'valid' | 'invalid' | 'absent';
+  /** Normalised E.164, when it parsed. */
+  e164?: string;
+  /** ISO 3166-1 alpha-2 of the number's region. */
+  country?: string;
+  type?: PhoneType;
+  /** `+` and the first digits (calling code and a few national digits), the unit SMS pumping is counted in. */
+  prefix?: string;
+}
 
 const phoneTypes: Record<PhoneNumberType, PhoneType> = {
   MOBILE: 'mobile',
