@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CustosError } from '../core/errors.js';
-import { formatIpv4 } from './enrich.ip.address.js';
+import { formatIpv4 } from '../core/ip.js';
 
 /**
  * The IP-to-ASN table of @ip-location-db/asn (`start,end,asn,org` with inclusive integer bounds,

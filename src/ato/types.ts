@@ -1,6 +1,8 @@
 import type { Reason } from '../core/decision.js';
+import type { IpKind } from '../core/ip.js';
 import type { PhoneFeatures } from '../core/phone.js';
 
+export type { IpKind } from '../core/ip.js';
 export type { PhoneFeatures, PhoneType } from '../core/phone.js';
 
 /**
@@ -54,7 +56,6 @@ export interface AuthEvent {
   carrier?: CarrierSignals;
 }
 
-export type IpKind = 'public' | 'private' | 'reserved' | 'invalid' | 'absent';
 
 /** What an IP address tells: kind, place and network. */
 export interface IpFeatures {

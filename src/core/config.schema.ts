@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accessConfig } from './config.access.js';
 import { atoConfig } from './config.ato.js';
+import { discoveryConfig } from './config.discovery.js';
 import { authConfig } from './config.auth.js';
 import { bool, duration, int, webhookSecret } from './config.fields.js';
 import { ledgerConfig } from './config.ledger.js';
@@ -95,6 +96,7 @@ export const configSchema = z
     ledger: ledgerConfig,
     access: accessConfig,
     ato: atoConfig,
+    discovery: discoveryConfig,
     webhooks: z.array(webhookSchema).max(50).default([]).describe('Webhook destinations of outbox events.'),
   })
   .strict();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIpv4, parseIpv6 } from '../../src/ato/enrich.ip.address.js';
+import { parseIpv4, parseIpv6 } from '../../src/core/ip.js';
 import { createAsnTable, parseAsnIpv4, parseAsnIpv6 } from '../../src/ato/enrich.ip.asn.js';
 import { CustosError } from '../../src/core/errors.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataFiles } from '../../src/ato/enrich.data.js';
-import { parseIpv4 } from '../../src/ato/enrich.ip.address.js';
+import { parseIpv4 } from '../../src/core/ip.js';
 import { loadAsnTable } from '../../src/ato/enrich.ip.asn.js';
 import { loadCityDatabases } from '../../src/ato/enrich.ip.geo.js';
 import { createIpLookup } from '../../src/ato/enrich.ip.js';

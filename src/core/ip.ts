@@ -1,10 +1,11 @@
-import type { IpKind } from './types.js';
-
 /**
  * IP address text: strict parsing, classification, canonical text and the /24 or /48 subnet.
  * Hand-written rather than node:net because enrichment needs the numeric value anyway (for the
  * ASN binary search and the classification), and because lenient forms must be refused.
  */
+
+/** What kind of address an event came from; private, reserved and unknown ones are reasons of their own. */
+export type IpKind = 'public' | 'private' | 'reserved' | 'invalid' | 'absent';
 
 /** A parsed address: IPv4 as one unsigned 32-bit number, IPv6 as four big-endian 32-bit words. */
 export type ParsedIp = { version: 4; value: number } | { version: 6; words: Uint32Array };

@@ -9,7 +9,7 @@ import {
   parseIpv4,
   parseIpv6,
   subnetOf,
-} from '../../src/ato/enrich.ip.address.js';
+} from '../../src/core/ip.js';
 
 /** The parsed address; fails the test when the text does not parse. */
 function parsed(text: string): ParsedIp {
