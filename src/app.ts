@@ -13,6 +13,7 @@ import { isCustosError } from './core/errors.js';
 import type { Bus } from './core/events.js';
 import { createJobs } from './core/jobs.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { createDiscoveryDomain, type DiscoveryServices } from './discovery/domain.js';
 import { createIdentityDomain, type IdentityServices } from './identity/domain.js';
 import { type Permission, type Role, rolesAllow } from './identity/roles.js';
 import { appendEventRecord } from './ledger/events.js';
@@ -22,6 +23,8 @@ import { createMemoryCounters } from './limits/counters.memory.js';
 import { createRedisCounters } from './limits/counters.redis.js';
 import type { Limiter } from './limits/limiter.js';
 import { createMemoryLimiter } from './limits/memory.js';
+import { createFailoverRates, createMemoryRates } from './limits/rates.js';
+import { createRedisRates } from './limits/rates.redis.js';
 import { createRedisLimiter } from './limits/redis.js';
 import { migrateToLatest } from './store/migrate.js';
 import {
@@ -53,7 +56,8 @@ export type Custos = {
   close(): Promise<void>;
 } & IdentityServices &
   AccessServices &
-  AtoServices;
+  AtoServices &
+  DiscoveryServices;
 
 export interface CreateCustosOptions {
   clock?: Clock;
@@ -185,6 +189,19 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     const atoEngine = createAtoEngine({ config: config.ato, counters, localCounters });
     const ato = await createAtoDomain({ config, store, clock, logger, outbox, ledger, engine: atoEngine });
 
+    // Contact discovery limits on Redis when there is one, shared by every node; with
+    // discovery.limitsUnavailable `local`, this node's memory answers while Redis does not.
+    const sharedRates = config.redis.url
+      ? createRedisRates({ url: config.redis.url, keyPrefix: `${config.redis.keyPrefix}discovery:`, logger })
+      : undefined;
+    const rates = !sharedRates
+      ? createMemoryRates()
+      : config.discovery.limitsUnavailable === 'local'
+        ? createFailoverRates({ primary: sharedRates, fallback: createMemoryRates() })
+        : sharedRates;
+    closers.unshift(() => rates.close());
+    const discovery = await createDiscoveryDomain({ config, store, clock, logger, ledger, rates });
+
     const api = await buildApi({
       logger,
       clock,
@@ -193,6 +210,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       identity: identity.services,
       access: access.services,
       ato: { ...ato.services, batchMax: config.ato.batchMax },
+      discovery: { ...discovery.services, batchMax: config.discovery.batchMax },
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -206,8 +224,9 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
     closers.unshift(() => access.services.checkCounts.flush());
     // Histories, counts and the model's state reach the store once requests have drained.
     closers.unshift(() => ato.flush());
+    closers.unshift(() => discovery.flush());
     closers.unshift(() => api.app.close());
-    const jobs = createJobs([...identity.jobs, ...access.jobs, ...ato.jobs], logger);
+    const jobs = createJobs([...identity.jobs, ...access.jobs, ...ato.jobs, ...discovery.jobs], logger);
     closers.unshift(() => jobs.stop());
 
     return {
@@ -225,6 +244,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       ...identity.services,
       ...access.services,
       ...ato.services,
+      ...discovery.services,
       start() {
         dispatcher.start();
         jobs.start();

@@ -9,12 +9,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { dataFiles } from '../../src/ato/enrich.data.js';
-import { formatIpv4 } from '../../src/core/ip.js';
 import { loadAsnTable } from '../../src/ato/enrich.ip.asn.js';
 import { loadCityDatabases } from '../../src/ato/enrich.ip.geo.js';
 import { createEnricher } from '../../src/ato/enrich.js';
 import type { AuthEvent } from '../../src/ato/types.js';
 import { atoEnrichConfig } from '../../src/core/config.ato.enrich.js';
+import { formatIpv4 } from '../../src/core/ip.js';
 import { fmt } from '../support.js';
 
 setFlagsFromString('--expose-gc');

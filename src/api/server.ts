@@ -7,6 +7,7 @@ import type { AccessServices } from '../access/domain.js';
 import type { AtoServices } from '../ato/domain.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { DiscoveryServices } from '../discovery/domain.js';
 import type { IdentityServices } from '../identity/domain.js';
 import { createLedgerExplorer } from '../ledger/explore.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -23,6 +24,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { breakGlassRoutes } from './routes/breakglass.routes.js';
 import { catalogRoutes } from './routes/catalog.routes.js';
 import { checkRoutes } from './routes/check.routes.js';
+import { discoveryRoutes } from './routes/discovery.routes.js';
 import { employeesRoutes } from './routes/employees.routes.js';
 import { grantsRoutes } from './routes/grants.routes.js';
 import { ledgerEntriesRoutes } from './routes/ledger.entries.routes.js';
@@ -56,6 +58,7 @@ export interface ApiDeps {
   identity: IdentityServices;
   access: AccessServices;
   ato: AtoServices & { batchMax: number };
+  discovery: DiscoveryServices & { batchMax: number };
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -156,6 +159,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   reviewsRoutes(app, access);
   transparencyRoutes(app, access);
   atoRoutes(app, deps.ato);
+  discoveryRoutes(app, deps.discovery);
   overviewRoutes(app, { accessOverview: access.accessOverview, ledger: deps.ledger, clock: deps.clock });
   await registerConsole(app, deps.settings.consoleDir ? { dir: deps.settings.consoleDir } : {});
   return { app, routes };

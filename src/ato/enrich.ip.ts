@@ -1,7 +1,7 @@
 import { createBoundedCache } from '../core/cache.js';
+import { classifyIpv4, classifyIpv6, formatIp, parseIp, subnetOf } from '../core/ip.js';
 import { dataFiles, type EnrichmentDataFiles } from './enrich.data.js';
 import { createHostingClassifier, type HostingClassifier, type HostingOptions } from './enrich.hosting.js';
-import { classifyIpv4, classifyIpv6, formatIp, parseIp, subnetOf } from '../core/ip.js';
 import { type AsnTable, loadAsnTable } from './enrich.ip.asn.js';
 import { type CityDatabases, loadCityDatabases, placeOf } from './enrich.ip.geo.js';
 import type { IpFeatures } from './types.js';

@@ -56,7 +56,6 @@ export interface AuthEvent {
   carrier?: CarrierSignals;
 }
 
-
 /** What an IP address tells: kind, place and network. */
 export interface IpFeatures {
   kind: IpKind;

@@ -38,7 +38,11 @@ export const discoveryConfig = z
         device: rate(10_000, '1h', 'looked up from one device'),
         ip: rate(50_000, '1h', 'looked up from one IP address'),
         subnet: rate(200_000, '1h', 'looked up from one /24 (IPv4) or /48 (IPv6)'),
-        asn: rate(5_000_000, '1h', 'looked up from one network (ASN); carrier networks carry millions of users'),
+        asn: rate(
+          5_000_000,
+          '1h',
+          'looked up from one network (ASN); carrier networks carry millions of users',
+        ),
         prefix: rate(
           20_000,
           '1h',
@@ -55,10 +59,14 @@ export const discoveryConfig = z
       ),
     batchMax: int(1, 100_000)
       .default(5_000)
-      .describe('Most numbers in one check; a larger batch is refused whole (413 is the platform’s cue to split).'),
+      .describe(
+        'Most numbers in one check; a larger batch is refused whole (413 is the platform’s cue to split).',
+      ),
     accountCache: int(1000, 10_000_000)
       .default(100_000)
-      .describe('Account quotas (with their looked-up numbers) kept in memory; the least recently used are dropped once written.'),
+      .describe(
+        'Account quotas (with their looked-up numbers) kept in memory; the least recently used are dropped once written.',
+      ),
     flushInterval: duration('1s').describe('How often changed account quotas are written to the store.'),
   })
   .strict()

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { accessConfig } from './config.access.js';
 import { atoConfig } from './config.ato.js';
-import { discoveryConfig } from './config.discovery.js';
 import { authConfig } from './config.auth.js';
+import { discoveryConfig } from './config.discovery.js';
 import { bool, duration, int, webhookSecret } from './config.fields.js';
 import { ledgerConfig } from './config.ledger.js';
 import type { roleNames } from './config.roles.js';

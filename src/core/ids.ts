@@ -31,6 +31,7 @@ export const idPrefixes = {
   pol: 'saved approval policy version',
   atd: 'takeover-defence assessment',
   atk: 'confirmed account takeover',
+  dch: 'contact-discovery check',
 } as const;
 
 export type IdPrefix = keyof typeof idPrefixes;

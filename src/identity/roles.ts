@@ -139,6 +139,7 @@ export const rolePermissions = {
     'transparency.read',
     'ato.assess',
     'ato.takeovers.write',
+    'discovery.check',
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

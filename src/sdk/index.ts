@@ -8,6 +8,7 @@
 import { type AccessResource, accessResource } from './access.js';
 import { type ApiKeysResource, apiKeysResource } from './apikeys.js';
 import { type AtoResource, atoResource } from './ato.js';
+import { type DiscoveryResource, discoveryResource } from './discovery.js';
 import { type ClientOptions, resolveSettings } from './options.js';
 import { type RegistryResource, registryResource } from './registry.js';
 import { type SystemMethods, systemMethods } from './system.js';
@@ -32,6 +33,12 @@ export {
   type TakeoverMethod,
   type TakeoverReportInput,
 } from './ato.js';
+export type {
+  DiscoveryCheckInput,
+  DiscoveryCheckResult,
+  DiscoveryResource,
+  DiscoveryResultsInput,
+} from './discovery.js';
 export {
   CustosApiError,
   type CustosApiErrorCode,
@@ -59,6 +66,8 @@ export interface CustosClient extends SystemMethods {
   access: AccessResource;
   /** Risk-scored registration, codes and login: the takeover defence. */
   ato: AtoResource;
+  /** Address-book syncs rationed and watched: the contact-discovery guard. */
+  discovery: DiscoveryResource;
   /** The employee and ticket registries, for directory, paging and ticket syncs. */
   registry: RegistryResource;
 }
@@ -72,6 +81,7 @@ export function createClient(options: ClientOptions): CustosClient {
     apiKeys: Object.freeze(apiKeysResource(request)),
     access: Object.freeze(accessResource(request)),
     ato: Object.freeze(atoResource(request)),
+    discovery: Object.freeze(discoveryResource(request)),
     registry: Object.freeze(registryResource(request)),
   });
 }

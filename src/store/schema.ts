@@ -294,6 +294,13 @@ export interface AtoAccountsTable {
   updated_at: Millis;
 }
 
+/** One account's contact-discovery quota and looked-up numbers (discovery/accounts.ts). */
+export interface DiscoveryAccountsTable {
+  account: string;
+  state: string;
+  updated_at: Millis;
+}
+
 /** One assessment, indexed for search; its full reasons are in its `ato.decision` ledger record. */
 export interface AtoDecisionsTable {
   record_id: string;
@@ -360,6 +367,7 @@ export interface Database {
   ato_decision_counts: AtoDecisionCountsTable;
   ato_takeovers: AtoTakeoversTable;
   ato_model_state: AtoModelStateTable;
+  discovery_accounts: DiscoveryAccountsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

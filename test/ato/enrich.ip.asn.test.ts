@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseIpv4, parseIpv6 } from '../../src/core/ip.js';
 import { createAsnTable, parseAsnIpv4, parseAsnIpv6 } from '../../src/ato/enrich.ip.asn.js';
 import { CustosError } from '../../src/core/errors.js';
+import { parseIpv4, parseIpv6 } from '../../src/core/ip.js';
 
 // 1.0.0.0 = 16777216, 1.0.0.255 = 16777471, 1.0.4.0 = 16778240, 1.0.7.255 = 16779263.
 const ipv4Csv = [

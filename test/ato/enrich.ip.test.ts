@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataFiles } from '../../src/ato/enrich.data.js';
-import { parseIpv4 } from '../../src/core/ip.js';
 import { loadAsnTable } from '../../src/ato/enrich.ip.asn.js';
 import { loadCityDatabases } from '../../src/ato/enrich.ip.geo.js';
 import { createIpLookup } from '../../src/ato/enrich.ip.js';
 import { CustosError } from '../../src/core/errors.js';
+import { parseIpv4 } from '../../src/core/ip.js';
 
 // Only facts that do not move between monthly data releases: the public resolvers' networks
 // and countries.

@@ -154,6 +154,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'ato_decisions',
       'ato_model_state',
       'ato_takeovers',
+      'discovery_accounts',
       'ledger_entries',
       'ledger_records',
       'oidc_states',

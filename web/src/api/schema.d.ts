@@ -880,6 +880,40 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/discovery/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Which numbers of this address-book sync may be answered truthfully? Charges the shared limits and the account’s new-number quota. */
+        post: operations["checkContactDiscovery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/discovery/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many of the numbers a check allowed turned out registered: the hit rate the guard watches. */
+        post: operations["reportDiscoveryResults"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ledger": {
         parameters: {
             query?: never;
@@ -5154,7 +5188,7 @@ export interface operations {
                         csrfToken: string;
                         expiresAt: number;
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -5466,7 +5500,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -5570,6 +5604,192 @@ export interface operations {
             };
             /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    checkContactDiscovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A platform user id: 1-128 of A-Z a-z 0-9 _ . : @ + - */
+                    account: string;
+                    asn?: number;
+                    device: string;
+                    /** @description The client’s IPv4 or IPv6 address. */
+                    ip: string;
+                    /** @enum {string} */
+                    mode: "full" | "incremental";
+                    /** @description E.164 numbers, or 64-hex-digit keyed hashes; at most 5000 (discovery.batchMax; more is refused with 413). */
+                    numbers: string[];
+                    /** @description Whether each number is registered, when the platform already knows (same order). */
+                    registered?: boolean[];
+                    /** @description When the sync was made, ms since the epoch; now by default. */
+                    time?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Indexes of the numbers that may be answered truthfully, ascending. */
+                        allowed: number[];
+                        counts: {
+                            duplicates: number;
+                            invalid: number;
+                            known: number;
+                            /** @description Numbers this account had never looked up: what the quota charges. */
+                            new: number;
+                            numbers: number;
+                        };
+                        /** @enum {string} */
+                        decision: "allow" | "partial" | "throttle" | "block" | "shadow";
+                        /** @description The check’s id; a decision other than allow is on the ledger as `discovery.decision`. */
+                        id: string;
+                        /** @description New numbers the account may still look up now. */
+                        quotaRemaining: number;
+                        reasons: {
+                            code: string;
+                            message: string;
+                        }[];
+                        /** @description Seconds until more numbers could be answered. */
+                        retryAfter?: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than allowed. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportDiscoveryResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A platform user id: 1-128 of A-Z a-z 0-9 _ . : @ + - */
+                    account: string;
+                    /** @description contact-discovery check id (dch_…) */
+                    check: string;
+                    /** @description Indexes (into the check’s numbers) of the allowed numbers that are registered. */
+                    registered: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Registered among all numbers answered to this account. */
+                        hitRate: number | null;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,200 @@
+import type { Clock } from '../core/clock.js';
+import type { DiscoveryConfig } from '../core/config.discovery.js';
+import type { Reason } from '../core/decision.js';
+import { CustosError, isCustosError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Rates } from '../limits/rates.js';
+import type { AccountStates } from '../store/account-state.js';
+import { newDiscoveryAccount } from './accounts.js';
+import { type LimitDimension, planLimits } from './limits.js';
+import { type ReadNumber, readNumbers } from './numbers.js';
+import { createQuota } from './quota.js';
+import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest, DiscoveryVerdict } from './types.js';
+
+/** What the ledger keeps of a check that was not a plain allow (`discovery.decision`). */
+export interface DiscoveryRecordBody {
+  at: number;
+  decidedAt: number;
+  account: string;
+  device: string;
+  ip: string;
+  asn: number | null;
+  mode: DiscoveryRequest['mode'];
+  caller: string;
+  decision: DiscoveryVerdict;
+  allowed: number;
+  retryAfterMs: number | null;
+  counts: DiscoveryDecision['counts'];
+  reasons: Reason[];
+}
+
+export interface CheckDeps {
+  clock: Clock;
+  config: DiscoveryConfig;
+  rates: Rates;
+  accounts: Pick<AccountStates<DiscoveryAccount>, 'get' | 'put' | 'exclusive'>;
+  fingerprint(text: string): number;
+  /** Durably records a decision that was not a plain allow; throws when it cannot. */
+  record(id: string, body: DiscoveryRecordBody): Promise<void>;
+}
+
+const limitWords: Record<LimitDimension, string> = {
+  account: 'this account',
+  device: 'this device',
+  ip: 'this address',
+  subnet: 'this address’s subnet',
+  asn: 'this network',
+  prefix: 'a destination prefix',
+};
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** How long a client waits when the shared limits cannot be asked (`limitsUnavailable: throttle`). */
+const unavailableRetryMs = 60_000;
+
+/**
+ * Decides one contact-discovery check: reads the numbers, charges the shared limits (all or
+ * nothing) and the account's new-number quota, and answers which numbers may be answered
+ * truthfully. An account is charged only for numbers it was never answered before; a check that
+ * finds the quota short answers the known numbers and as many new ones as remain (`partial`).
+ * Checks of one account run one at a time, so two syncs cannot spend the same allowance.
+ */
+export function createCheck(deps: CheckDeps) {
+  const { clock, config } = deps;
+  const quota = createQuota(config.quota);
+
+  async function limitsFor(
+    request: DiscoveryRequest & { time: number },
+    valid: number,
+    fresh: readonly ReadNumber[],
+  ) {
+    const planned = planLimits(config.limits, request, valid, fresh);
+    try {
+      const result = await deps.rates.consumeAll(planned, request.time);
+      return { ...result, planned, unavailable: false };
+    } catch (error) {
+      // `local` is a failover built around the rates; here only `throttle` is left to apply.
+      if (!isCustosError(error, 'limits.unavailable')) throw error;
+      return { allowed: false, refused: [], retryAfterMs: unavailableRetryMs, planned, unavailable: true };
+    }
+  }
+
+  return {
+    async check(input: DiscoveryRequest, caller: string): Promise<DiscoveryDecision> {
+      const request = { ...input, time: input.time ?? clock.now() };
+      if (request.numbers.length > config.batchMax) {
+        throw new CustosError('request.too_large', `at most ${config.batchMax} numbers in one check`, {
+          numbers: request.numbers.length,
+        });
+      }
+      if (request.registered !== undefined && request.registered.length !== request.numbers.length) {
+        throw new CustosError('request.invalid', '`registered` must have one entry per number');
+      }
+      const decidedAt = clock.now();
+      const read = readNumbers(request.numbers, deps.fingerprint);
+      return deps.accounts.exclusive(request.account, async () => {
+        const state =
+          (await deps.accounts.get(request.account)) ?? newDiscoveryAccount(request.account, request.time);
+        const known: ReadNumber[] = [];
+        const fresh: ReadNumber[] = [];
+        for (const number of read.numbers) (state.seen.has(number.fingerprint) ? known : fresh).push(number);
+        const counts = {
+          numbers: request.numbers.length,
+          invalid: read.invalid.length,
+          duplicates: read.duplicates.length,
+          new: fresh.length,
+          known: known.length,
+        };
+        const reasons: Reason[] = [];
+        if (read.invalid.length > 0) {
+          reasons.push({
+            code: 'numbers.invalid',
+            message: `${plural(read.invalid.length, 'entry', 'entries')} neither E.164 with an assigned calling code nor a 64-digit hash: not answered.`,
+          });
+        }
+        if (read.duplicates.length > 0) {
+          reasons.push({
+            code: 'numbers.duplicate',
+            message: `${plural(read.duplicates.length, 'entry', 'entries')} repeated an earlier number of the same check: answered once.`,
+          });
+        }
+
+        let decision: DiscoveryVerdict = 'allow';
+        let allowed: ReadNumber[] = [];
+        let granted = 0;
+        let retryAfterMs: number | undefined;
+        const limits = await limitsFor(request, read.numbers.length, fresh);
+        if (!limits.allowed) {
+          decision = 'throttle';
+          retryAfterMs = limits.retryAfterMs;
+          if (limits.unavailable) {
+            reasons.push({
+              code: 'limits.unavailable',
+              message:
+                'The shared limits did not answer; checks wait until they do (discovery.limitsUnavailable).',
+            });
+          }
+          const named = new Set<LimitDimension>();
+          for (const i of limits.refused)
+            named.add((limits.planned[i] as (typeof limits.planned)[number]).dimension);
+          for (const dimension of named) {
+            reasons.push({
+              code: `limit.${dimension}`,
+              message: `Too many numbers looked up from ${limitWords[dimension]} in the last ${Math.round(config.limits[dimension].period / 60_000)} minutes.`,
+            });
+          }
+        } else {
+          granted = Math.min(quota.available(state.quotaTat, request.time), fresh.length);
+          allowed = granted === fresh.length ? read.numbers : [...known, ...fresh.slice(0, granted)];
+          if (granted < fresh.length) {
+            decision = allowed.length > 0 ? 'partial' : 'throttle';
+            retryAfterMs = quota.waitMs(quota.charge(state.quotaTat, request.time, granted), request.time);
+            reasons.push({
+              code: 'quota.exhausted',
+              message: `${plural(fresh.length - granted, 'number')} new to this account went over its quota of new numbers (${config.quota.allowance} at first, then ${config.quota.refillPerHour} an hour): not answered.`,
+            });
+          }
+        }
+        const indexes = allowed.map((n) => n.index).sort((a, b) => a - b);
+        const id = newId('dch', clock);
+        if (decision !== 'allow') {
+          await deps.record(id, {
+            at: request.time,
+            decidedAt,
+            account: request.account,
+            device: request.device,
+            ip: request.ip,
+            asn: request.asn ?? null,
+            mode: request.mode,
+            caller,
+            decision,
+            allowed: indexes.length,
+            retryAfterMs: retryAfterMs ?? null,
+            counts,
+            reasons,
+          });
+        }
+        // The account changes only once the decision is recorded: a check that fails charges nothing.
+        state.quotaTat = quota.charge(state.quotaTat, request.time, granted);
+        for (const number of fresh.slice(0, granted)) state.seen.add(number.fingerprint);
+        state.answered += indexes.length;
+        if (request.registered) {
+          for (const i of indexes) if (request.registered[i] === true) state.registered++;
+        }
+        state.lastSeen = Math.max(state.lastSeen, request.time);
+        deps.accounts.put(state);
+        return {
+          id,
+          decision,
+          allowed: indexes,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          reasons,
+          counts,
+          quotaRemaining: quota.available(state.quotaTat, request.time),
+        };
+      });
+    },
+  };
+}
+
+export type DiscoveryCheck = ReturnType<typeof createCheck>;

@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/sdk/index.js';
+import { callAs, createTestCustos, type Person, signedInPerson, type TestCustos } from '../support/app.js';
+import { backends } from '../support/services.js';
+
+// The contact-discovery guard through its routes, on each store: what the platform sends, what it
+// is answered, what reaches the ledger, and who may call it.
+
+const block = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => `+447700${String(from + i).padStart(6, '0')}`);
+
+describe.each(backends)('contact-discovery API on %s', (backend) => {
+  let t: TestCustos;
+  let key: string;
+  let analyst: Person;
+
+  beforeEach(async () => {
+    t = await createTestCustos(backend, {
+      'ledger.maxDelay': '20ms',
+      'discovery.quota.allowance': 100,
+      'discovery.batchMax': 200,
+    });
+    key = (
+      await t.custos.apiKeys.create({
+        name: 'contacts-service',
+        roles: ['service'],
+        scopes: ['discovery.check'],
+        createdBy: 'test',
+      })
+    ).token;
+    analyst = await signedInPerson(t.custos, 'ana', ['analyst']);
+  });
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  const post = (url: string, payload: unknown, token = key) =>
+    t.custos.api.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      payload: payload as object,
+    });
+  const sync = (numbers: string[], extra: Record<string, unknown> = {}) => ({
+    account: 'acct-1',
+    device: 'dev-1',
+    ip: '198.51.100.7',
+    numbers,
+    mode: 'full',
+    time: t.clock.now(),
+    ...extra,
+  });
+
+  it('answers a sync within the quota whole, and a sync over it in part, on the ledger', async () => {
+    const first = await post('/v1/discovery/check', sync(block(0, 60)));
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({
+      id: expect.stringMatching(/^dch_/),
+      decision: 'allow',
+      counts: { numbers: 60, new: 60, known: 0 },
+      quotaRemaining: 40,
+    });
+    // A plain allow is not a ledger record.
+    expect(await t.custos.ledger.record('discovery.decision', first.json().id)).toBeUndefined();
+
+    // 30 numbers known, 50 new of which the 40 left fit: 70 answered, in request order.
+    const second = await post('/v1/discovery/check', sync(block(30, 80)));
+    const answer = second.json();
+    expect(answer).toMatchObject({ decision: 'partial', quotaRemaining: 0, retryAfter: 600 });
+    expect(answer.allowed).toEqual(Array.from({ length: 70 }, (_, i) => i));
+    const third = await post('/v1/discovery/check', sync(block(200, 20)));
+    expect(third.json()).toMatchObject({ decision: 'throttle', allowed: [], retryAfter: 600 });
+    const stored = await t.custos.ledger.record('discovery.decision', third.json().id);
+    expect(JSON.parse(stored?.body as string)).toMatchObject({
+      decision: 'throttle',
+      account: 'acct-1',
+      caller: expect.stringMatching(/^key_/),
+      counts: { new: 20 },
+      reasons: [{ code: 'quota.exhausted' }],
+    });
+  });
+
+  it('takes the registered numbers, in the check or afterwards, and answers the hit rate', async () => {
+    const check = await post(
+      '/v1/discovery/check',
+      sync(block(0, 10), { registered: block(0, 10).map((_, i) => i < 2) }),
+    );
+    const results = await post('/v1/discovery/results', {
+      account: 'acct-1',
+      check: check.json().id,
+      registered: [2, 3],
+    });
+    expect(results.statusCode).toBe(200);
+    expect(results.json()).toEqual({ hitRate: 0.4 });
+    const unknown = await post('/v1/discovery/results', {
+      account: 'nobody',
+      check: check.json().id,
+      registered: [1],
+    });
+    expect(unknown.statusCode).toBe(404);
+    const twice = await post('/v1/discovery/results', {
+      account: 'acct-1',
+      check: check.json().id,
+      registered: [1, 1],
+    });
+    expect(twice.statusCode).toBe(400);
+  });
+
+  it('refuses empty and oversized batches and malformed fields, and counts malformed numbers', async () => {
+    expect((await post('/v1/discovery/check', sync([]))).statusCode).toBe(400);
+    const big = await post('/v1/discovery/check', sync(block(0, 201)));
+    expect(big.statusCode).toBe(413);
+    expect(big.json().code).toBe('request.too_large');
+    expect((await post('/v1/discovery/check', sync(block(0, 2), { mode: 'sometimes' }))).statusCode).toBe(
+      400,
+    );
+    expect((await post('/v1/discovery/check', { ...sync(block(0, 2)), extra: 1 })).statusCode).toBe(400);
+    const odd = await post('/v1/discovery/check', sync(['+447700000001', '07700 900123', 'x'.repeat(64)]));
+    expect(odd.statusCode).toBe(200);
+    expect(odd.json()).toMatchObject({ allowed: [0], counts: { invalid: 2 } });
+  });
+
+  it('is for service keys with the scope: a console user and a key without it are refused', async () => {
+    expect(
+      (await callAs(t.custos, analyst, 'POST', '/v1/discovery/check', sync(block(0, 2)))).statusCode,
+    ).toBe(403);
+    const other = await t.custos.apiKeys.create({
+      name: 'auth-service',
+      roles: ['service'],
+      scopes: ['ato.assess'],
+      createdBy: 'test',
+    });
+    expect((await post('/v1/discovery/check', sync(block(0, 2)), other.token)).statusCode).toBe(403);
+    expect((await post('/v1/discovery/check', sync(block(0, 2)), 'nope')).statusCode).toBe(401);
+  });
+
+  it('keeps the quota across a restart, and the SDK helper calls the same routes', async () => {
+    const url = await t.custos.api.app.listen({ host: '127.0.0.1', port: 0 });
+    const client = createClient({ baseUrl: url, apiKey: key });
+    const first = await client.discovery.check({ ...sync(block(0, 80)), mode: 'full' });
+    expect(first).toMatchObject({ decision: 'allow', quotaRemaining: 20 });
+    expect(
+      await client.discovery.reportResults({ account: 'acct-1', check: first.id, registered: [0] }),
+    ).toEqual({
+      hitRate: 1 / 80,
+    });
+    const { custos } = t;
+    await custos.close();
+    const again = await createTestCustos(backend, {
+      dataDir: custos.config.dataDir,
+      'discovery.quota.allowance': 100,
+      'discovery.batchMax': 200,
+      ...(backend === 'postgres' ? { 'database.schema': custos.config.database.schema } : {}),
+    });
+    try {
+      const later = await again.custos.discoveryCheck.check(
+        {
+          account: 'acct-1',
+          device: 'dev-1',
+          ip: '198.51.100.7',
+          numbers: block(40, 70),
+          mode: 'incremental',
+        },
+        'test',
+      );
+      expect(later).toMatchObject({ decision: 'partial', quotaRemaining: 0, counts: { known: 40, new: 30 } });
+      expect(later.allowed).toHaveLength(60);
+    } finally {
+      await again.custos.close();
+    }
+    t = { ...t, dispose: async () => undefined };
+  });
+});

@@ -1,0 +1,283 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createManualClock, type ManualClock } from '../../src/core/clock.js';
+import { discoveryConfig } from '../../src/core/config.discovery.js';
+import { CustosError, isCustosError } from '../../src/core/errors.js';
+import { createLogger } from '../../src/core/logger.js';
+import { discoveryAccountCodec } from '../../src/discovery/accounts.js';
+import { createCheck, type DiscoveryRecordBody } from '../../src/discovery/check.js';
+import { createFingerprinter } from '../../src/discovery/numbers.js';
+import type { DiscoveryAccount, DiscoveryRequest } from '../../src/discovery/types.js';
+import { createMemoryRates, createRedisRates, type Rates } from '../../src/limits/index.js';
+import { createAccountStates } from '../../src/store/account-state.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { redisUrl, uniqueName } from '../support/services.js';
+
+const tempDataDir = () => mkdtempSync(join(tmpdir(), 'custos-discovery-'));
+
+// The check on each rates backend, on a real (in-memory SQLite) store of account quotas. Numbers
+// are hand-counted: a block of `count` numbers from `from` in the UK's +44 7700 900 range.
+const block = (from: number, count: number, prefix = '+447700') =>
+  Array.from({ length: count }, (_, i) => `${prefix}${String(from + i).padStart(6, '0')}`);
+
+const minute = 60_000;
+
+interface Backend {
+  rates(): Rates;
+  dispose(): Promise<void>;
+}
+const backends: [string, () => Backend][] = [
+  ['memory', () => ({ rates: () => createMemoryRates(), dispose: async () => undefined })],
+];
+if (redisUrl) {
+  backends.push([
+    'redis',
+    () => {
+      const keyPrefix = `${uniqueName('custos_test')}:`;
+      return {
+        rates: () => createRedisRates({ url: redisUrl as string, keyPrefix }),
+        async dispose() {
+          const admin = new Redis(redisUrl as string);
+          const keys = await admin.keys(`${keyPrefix}*`);
+          if (keys.length > 0) await admin.del(...keys);
+          await admin.quit();
+        },
+      };
+    },
+  ]);
+}
+
+describe.each(backends)('the discovery check on %s rates', (_name, open) => {
+  let backend: Backend;
+  let store: Store;
+  let clock: ManualClock;
+  let recorded: { id: string; body: DiscoveryRecordBody }[];
+  let failRecord: boolean;
+  let rates: Rates;
+
+  beforeEach(async () => {
+    backend = open();
+    store = await openStore({ dataDir: tempDataDir(), sqliteFile: ':memory:' });
+    await migrateToLatest(store);
+    clock = createManualClock(Date.UTC(2026, 5, 1));
+    recorded = [];
+    failRecord = false;
+    rates = backend.rates();
+  });
+  afterEach(async () => {
+    await rates.close();
+    await store.close();
+    await backend.dispose();
+  });
+
+  function makeCheck(overrides: Record<string, unknown> = {}) {
+    const config = discoveryConfig.parse({
+      quota: { allowance: 1000, refillPerHour: 6 },
+      batchMax: 500,
+      ...overrides,
+    });
+    const accounts = createAccountStates<DiscoveryAccount>({
+      store,
+      clock,
+      logger: createLogger({ level: 'silent', pretty: false }),
+      codec: discoveryAccountCodec,
+      cacheSize: 1000,
+      table: 'discovery_accounts',
+      column: 'state',
+    });
+    const check = createCheck({
+      clock,
+      config,
+      rates,
+      accounts,
+      fingerprint: createFingerprinter(Buffer.alloc(32, 7)),
+      async record(id, body) {
+        if (failRecord) throw new Error('ledger down');
+        recorded.push({ id, body });
+      },
+    });
+    return { check, accounts };
+  }
+
+  const request = (numbers: string[], extra: Partial<DiscoveryRequest> = {}): DiscoveryRequest => ({
+    account: 'acct-1',
+    device: 'dev-1',
+    ip: '198.51.100.7',
+    numbers,
+    mode: 'full',
+    time: clock.now(),
+    ...extra,
+  });
+
+  it('answers a first sync whole, then charges nothing for the same numbers again', async () => {
+    const { check } = makeCheck();
+    const first = await check.check(request(block(0, 300)), 'svc');
+    expect(first).toMatchObject({ decision: 'allow', quotaRemaining: 700, reasons: [] });
+    expect(first.allowed).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(first.counts).toEqual({ numbers: 300, invalid: 0, duplicates: 0, new: 300, known: 0 });
+    const again = await check.check(request(block(0, 300), { mode: 'incremental' }), 'svc');
+    expect(again.counts).toMatchObject({ new: 0, known: 300 });
+    expect(again.quotaRemaining).toBe(700);
+    expect(recorded).toEqual([]);
+  });
+
+  it('answers known numbers and as many new ones as the quota holds, and records the partial answer', async () => {
+    const { check } = makeCheck();
+    await check.check(request(block(0, 400)), 'svc');
+    await check.check(request(block(400, 400)), 'svc');
+    // 200 left: 50 known numbers and 300 new ones get the 50 and the first 200 new.
+    const numbers = [...block(0, 50), ...block(800, 300)];
+    const partial = await check.check(request(numbers), 'svc');
+    expect(partial.decision).toBe('partial');
+    expect(partial.allowed).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    expect(partial.quotaRemaining).toBe(0);
+    expect(partial.retryAfterMs).toBe(10 * minute);
+    expect(partial.reasons.map((r) => r.code)).toEqual(['quota.exhausted']);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      id: partial.id,
+      body: {
+        decision: 'partial',
+        allowed: 250,
+        account: 'acct-1',
+        caller: 'svc',
+        counts: { new: 300, known: 50 },
+      },
+    });
+    // New numbers only: throttled until the refill, which brings one number per ten minutes.
+    const none = await check.check(request(block(2000, 5)), 'svc');
+    expect(none).toMatchObject({ decision: 'throttle', allowed: [], retryAfterMs: 10 * minute });
+    clock.advance(30 * minute);
+    const refilled = await check.check(request(block(2000, 5)), 'svc');
+    expect(refilled).toMatchObject({ decision: 'partial', allowed: [0, 1, 2] });
+  });
+
+  it('throttles a batch over a shared limit, charges it nowhere, and names the limit', async () => {
+    const { check } = makeCheck({ limits: { account: { limit: 1000, period: '1h' } } });
+    await check.check(request(block(0, 500)), 'svc');
+    await check.check(request(block(0, 500)), 'svc');
+    const third = await check.check(request(block(500, 100)), 'svc');
+    expect(third).toMatchObject({ decision: 'throttle', allowed: [] });
+    // 1,000 an hour is one every 3.6 s; 100 more need 360 s.
+    expect(third.retryAfterMs).toBe(360_000);
+    expect(third.reasons.map((r) => r.code)).toEqual(['limit.account']);
+    expect(third.quotaRemaining).toBe(500);
+    // Another account on the same device is not held by this account's limit, only by the device's.
+    const other = await check.check(request(block(500, 100), { account: 'acct-2' }), 'svc');
+    expect(other.decision).toBe('allow');
+  });
+
+  it('slows a sweep through one destination prefix however many accounts share it', async () => {
+    const { check } = makeCheck({ limits: { prefix: { limit: 500, period: '1h' } } });
+    const sweep = (account: string, from: number) =>
+      check.check(
+        request(block(from, 250), { account, device: account, ip: `203.0.113.${from % 250}` }),
+        'svc',
+      );
+    expect((await sweep('bot-1', 0)).decision).toBe('allow');
+    expect((await sweep('bot-2', 250)).decision).toBe('allow');
+    const third = await sweep('bot-3', 500);
+    expect(third.decision).toBe('throttle');
+    expect(third.reasons.map((r) => r.code)).toEqual(['limit.prefix']);
+    // Numbers in another prefix are not held by it.
+    const elsewhere = await check.check(
+      request(block(0, 250, '+447400'), { account: 'bot-3', device: 'bot-3', ip: '203.0.113.200' }),
+      'svc',
+    );
+    expect(elsewhere.decision).toBe('allow');
+  });
+
+  it('counts bad entries and repeats, and answers neither', async () => {
+    const { check } = makeCheck();
+    const decided = await check.check(
+      request(['+447700000001', 'nope', '+447700000001', '+447700000002']),
+      'svc',
+    );
+    expect(decided.decision).toBe('allow');
+    expect(decided.allowed).toEqual([0, 3]);
+    expect(decided.counts).toEqual({ numbers: 4, invalid: 1, duplicates: 1, new: 2, known: 0 });
+    expect(decided.reasons.map((r) => r.code)).toEqual(['numbers.invalid', 'numbers.duplicate']);
+  });
+
+  it('refuses a batch over batchMax whole, and a registered list of the wrong length', async () => {
+    const { check } = makeCheck();
+    await expect(check.check(request(block(0, 501)), 'svc')).rejects.toSatisfy((e) =>
+      isCustosError(e, 'request.too_large'),
+    );
+    await expect(check.check(request(block(0, 3), { registered: [true] }), 'svc')).rejects.toSatisfy((e) =>
+      isCustosError(e, 'request.invalid'),
+    );
+  });
+
+  it('charges nothing when the decision cannot be recorded', async () => {
+    const { check } = makeCheck({ quota: { allowance: 10, refillPerHour: 1 } });
+    failRecord = true;
+    await expect(check.check(request(block(0, 20)), 'svc')).rejects.toThrow('ledger down');
+    failRecord = false;
+    const after = await check.check(request(block(0, 20)), 'svc');
+    expect(after).toMatchObject({ decision: 'partial', quotaRemaining: 0 });
+    expect(after.allowed).toHaveLength(10);
+  });
+
+  it('keeps the quota and the numbers in the store across a restart', async () => {
+    const first = makeCheck();
+    await first.check.check(
+      request(block(0, 300), { registered: block(0, 300).map((_, i) => i < 30) }),
+      'svc',
+    );
+    await first.check.check(request(block(300, 300)), 'svc');
+    await first.accounts.flush();
+    const second = makeCheck();
+    const state = await second.accounts.get('acct-1');
+    expect(state?.seen.size).toBe(600);
+    expect(state).toMatchObject({ answered: 600, registered: 30 });
+    const again = await second.check.check(request(block(100, 400)), 'svc');
+    expect(again.counts.known).toBe(400);
+    expect(again.quotaRemaining).toBe(400);
+  });
+});
+
+describe('the discovery check when the shared limits do not answer', () => {
+  it('throttles every check with a minute to wait and says why (limitsUnavailable: throttle)', async () => {
+    const store = await openStore({ dataDir: tempDataDir(), sqliteFile: ':memory:' });
+    await migrateToLatest(store);
+    const clock = createManualClock(Date.UTC(2026, 5, 1));
+    // What the Redis rates throw when Redis does not answer (test/limits/rates.test.ts shows it).
+    const down: Rates = {
+      consumeAll: async () => {
+        throw new CustosError('limits.unavailable');
+      },
+      close: async () => undefined,
+    };
+    try {
+      const check = createCheck({
+        clock,
+        config: discoveryConfig.parse({ limitsUnavailable: 'throttle' }),
+        rates: down,
+        accounts: createAccountStates<DiscoveryAccount>({
+          store,
+          clock,
+          logger: createLogger({ level: 'silent', pretty: false }),
+          codec: discoveryAccountCodec,
+          cacheSize: 1000,
+          table: 'discovery_accounts',
+          column: 'state',
+        }),
+        fingerprint: createFingerprinter(Buffer.alloc(32, 1)),
+        record: async () => undefined,
+      });
+      const decided = await check.check(
+        { account: 'a', device: 'd', ip: '192.0.2.1', numbers: block(0, 3), mode: 'full' },
+        'svc',
+      );
+      expect(decided).toMatchObject({ decision: 'throttle', allowed: [], retryAfterMs: 60_000 });
+      expect(decided.reasons.map((r) => r.code)).toEqual(['limits.unavailable']);
+    } finally {
+      await store.close();
+    }
+  });
+});
