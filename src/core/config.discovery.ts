@@ -51,6 +51,95 @@ export const discoveryConfig = z
       })
       .strict()
       .prefault({}),
+    detection: z
+      .object({
+        hitRate: z
+          .object({
+            minAnswered: int(1, 10_000_000)
+              .default(200)
+              .describe('Numbers an account must have been answered before its hit rate is judged.'),
+            low: decimal(0, 1)
+              .default(0.25)
+              .describe(
+                'Hit rate below which an account looks like a sweep (random numbers are registered at about your platform’s penetration of the range; real address books far more often). Tune to your platform.',
+              ),
+            high: decimal(0, 1)
+              .default(0.98)
+              .describe('Hit rate above which an account looks like a replayed list of known users.'),
+          })
+          .strict()
+          .prefault({}),
+        sweep: z
+          .object({
+            gap: int(1, 1_000_000)
+              .default(10)
+              .describe('Two numbers of one check this close (numerically) are neighbours.'),
+            span: int(0, 50)
+              .default(3)
+              .describe(
+                'A new number is also a neighbour when a number up to this far from it was looked up before by the account.',
+              ),
+            minNumbers: int(1, 10_000_000)
+              .default(100)
+              .describe(
+                'New numbers an account must have asked for before its share of neighbours is judged.',
+              ),
+            share: decimal(0, 1)
+              .default(0.3)
+              .describe(
+                'Share of an account’s new numbers with a neighbour above which it is sweeping (address books have almost none).',
+              ),
+            sortedMin: int(2, 100_000)
+              .default(50)
+              .describe('Numbers a check must hold before its order is judged.'),
+          })
+          .strict()
+          .prefault({}),
+        foreign: z
+          .object({
+            minNumbers: int(1, 10_000_000)
+              .default(100)
+              .describe('New numbers an account must have asked for before their countries are judged.'),
+            share: decimal(0, 1)
+              .default(0.9)
+              .describe(
+                'Share of new numbers outside the calling code of the account’s own number above which the address book is implausible.',
+              ),
+          })
+          .strict()
+          .prefault({}),
+        contributions: z
+          .object({
+            hitRateLow: decimal(0, 1000).default(10).describe('Points for a hit rate below `hitRate.low`.'),
+            hitRateHigh: decimal(0, 1000).default(10).describe('Points for a hit rate above `hitRate.high`.'),
+            sweep: decimal(0, 1000)
+              .default(12)
+              .describe('Points for a share of neighbours above `sweep.share`.'),
+            sorted: decimal(0, 1000)
+              .default(4)
+              .describe('Points for a check whose numbers come in ascending order.'),
+            foreign: decimal(0, 1000).default(6).describe('Points for an implausible country mix.'),
+          })
+          .strict()
+          .prefault({}),
+        thresholds: z
+          .object({
+            shadow: decimal(0, 10_000)
+              .default(10)
+              .describe('Score from which new numbers are answered “not registered” (shadow).'),
+            throttle: decimal(0, 10_000).default(20).describe('Score from which checks are throttled.'),
+            block: decimal(0, 10_000).default(30).describe('Score from which checks are blocked.'),
+          })
+          .strict()
+          .prefault({})
+          .refine(
+            (t) => t.shadow <= t.throttle && t.throttle <= t.block,
+            'discovery.detection.thresholds must rise: shadow ≤ throttle ≤ block',
+          ),
+        throttleFor: duration('1h').describe('How long a throttled account is told to wait.'),
+      })
+      .strict()
+      .prefault({}),
     limitsUnavailable: z
       .enum(['local', 'throttle'])
       .default('local')

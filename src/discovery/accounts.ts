@@ -1,6 +1,6 @@
 import type { StateCodec } from '../store/account-state.js';
 import { createFingerprintSet, decodeFingerprints, encodeFingerprints } from './seen.js';
-import type { DiscoveryAccount } from './types.js';
+import type { DiscoveryAccount, DiscoveryEvidence } from './types.js';
 
 /** A fresh account: nothing looked up, the whole allowance. */
 export function newDiscoveryAccount(account: string, now: number): DiscoveryAccount {
@@ -9,7 +9,9 @@ export function newDiscoveryAccount(account: string, now: number): DiscoveryAcco
     seen: createFingerprintSet(),
     quotaTat: 0,
     answered: 0,
+    reported: 0,
     registered: 0,
+    evidence: { asked: 0, dense: 0, withOwn: 0, foreign: 0 },
     firstSeen: now,
     lastSeen: now,
   };
@@ -20,7 +22,9 @@ interface Stored {
   seen: string;
   quotaTat: number;
   answered: number;
+  reported: number;
   registered: number;
+  evidence: DiscoveryEvidence;
   firstSeen: number;
   lastSeen: number;
 }
@@ -35,7 +39,9 @@ export const discoveryAccountCodec: StateCodec<DiscoveryAccount> = {
       seen: encodeFingerprints(state.seen),
       quotaTat: state.quotaTat,
       answered: state.answered,
+      reported: state.reported,
       registered: state.registered,
+      evidence: state.evidence,
       firstSeen: state.firstSeen,
       lastSeen: state.lastSeen,
     };
@@ -49,8 +55,10 @@ export const discoveryAccountCodec: StateCodec<DiscoveryAccount> = {
       return undefined;
     }
     if (stored?.v !== 1 || typeof stored.seen !== 'string') return undefined;
-    const { quotaTat, answered, registered, firstSeen, lastSeen } = stored;
-    if (![quotaTat, answered, registered, firstSeen, lastSeen].every(finite)) return undefined;
+    const { quotaTat, answered, reported, registered, firstSeen, lastSeen, evidence } = stored;
+    if (![quotaTat, answered, reported, registered, firstSeen, lastSeen].every(finite)) return undefined;
+    if (!evidence || ![evidence.asked, evidence.dense, evidence.withOwn, evidence.foreign].every(finite))
+      return undefined;
     const seen = decodeFingerprints(stored.seen);
     if (!seen) return undefined;
     return {
@@ -58,7 +66,14 @@ export const discoveryAccountCodec: StateCodec<DiscoveryAccount> = {
       seen,
       quotaTat: quotaTat as number,
       answered: answered as number,
+      reported: reported as number,
       registered: registered as number,
+      evidence: {
+        asked: evidence.asked,
+        dense: evidence.dense,
+        withOwn: evidence.withOwn,
+        foreign: evidence.foreign,
+      },
       firstSeen: firstSeen as number,
       lastSeen: lastSeen as number,
     };

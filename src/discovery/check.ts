@@ -9,6 +9,7 @@ import { newDiscoveryAccount } from './accounts.js';
 import { type LimitDimension, planLimits } from './limits.js';
 import { type ReadNumber, readNumbers } from './numbers.js';
 import { createQuota } from './quota.js';
+import { addEvidence, checkEvidence, judge } from './signals.js';
 import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest, DiscoveryVerdict } from './types.js';
 
 /** What the ledger keeps of a check that was not a plain allow (`discovery.decision`). */
@@ -22,6 +23,8 @@ export interface DiscoveryRecordBody {
   mode: DiscoveryRequest['mode'];
   caller: string;
   decision: DiscoveryVerdict;
+  /** The enumeration score (signals.ts). */
+  score: number;
   allowed: number;
   retryAfterMs: number | null;
   counts: DiscoveryDecision['counts'];
@@ -36,7 +39,11 @@ export interface CheckDeps {
   fingerprint(text: string): number;
   /** Durably records a decision that was not a plain allow; throws when it cannot. */
   record(id: string, body: DiscoveryRecordBody): Promise<void>;
+  /** Checks remembered for results reports; 100,000 by default. */
+  recentChecks?: number;
 }
+
+const severity: Record<DiscoveryVerdict, number> = { allow: 0, partial: 1, shadow: 2, throttle: 3, block: 4 };
 
 const limitWords: Record<LimitDimension, string> = {
   account: 'this account',
@@ -62,6 +69,9 @@ const unavailableRetryMs = 60_000;
 export function createCheck(deps: CheckDeps) {
   const { clock, config } = deps;
   const quota = createQuota(config.quota);
+  // Recent checks by id: whose they were and how many numbers they answered, until results come.
+  const recent = new Map<string, { account: string; answered: number }>();
+  const recentMax = deps.recentChecks ?? 100_000;
 
   async function limitsFor(
     request: DiscoveryRequest & { time: number },
@@ -119,40 +129,58 @@ export function createCheck(deps: CheckDeps) {
           });
         }
 
-        let decision: DiscoveryVerdict = 'allow';
+        const found = checkEvidence({
+          config: config.detection,
+          numbers: read.numbers,
+          fresh,
+          seen: state.seen,
+          fingerprint: deps.fingerprint,
+          phone: request.phone,
+        });
+        const evidence = addEvidence(state.evidence, found);
+        const judged = judge(config.detection, state, evidence, found.sorted);
+        reasons.push(...judged.reasons);
+
+        let decision: DiscoveryVerdict = judged.verdict;
         let allowed: ReadNumber[] = [];
         let granted = 0;
         let retryAfterMs: number | undefined;
-        const limits = await limitsFor(request, read.numbers.length, fresh);
-        if (!limits.allowed) {
-          decision = 'throttle';
-          retryAfterMs = limits.retryAfterMs;
-          if (limits.unavailable) {
-            reasons.push({
-              code: 'limits.unavailable',
-              message:
-                'The shared limits did not answer; checks wait until they do (discovery.limitsUnavailable).',
-            });
-          }
-          const named = new Set<LimitDimension>();
-          for (const i of limits.refused)
-            named.add((limits.planned[i] as (typeof limits.planned)[number]).dimension);
-          for (const dimension of named) {
-            reasons.push({
-              code: `limit.${dimension}`,
-              message: `Too many numbers looked up from ${limitWords[dimension]} in the last ${Math.round(config.limits[dimension].period / 60_000)} minutes.`,
-            });
-          }
-        } else {
-          granted = Math.min(quota.available(state.quotaTat, request.time), fresh.length);
-          allowed = granted === fresh.length ? read.numbers : [...known, ...fresh.slice(0, granted)];
-          if (granted < fresh.length) {
-            decision = allowed.length > 0 ? 'partial' : 'throttle';
-            retryAfterMs = quota.waitMs(quota.charge(state.quotaTat, request.time, granted), request.time);
-            reasons.push({
-              code: 'quota.exhausted',
-              message: `${plural(fresh.length - granted, 'number')} new to this account went over its quota of new numbers (${config.quota.allowance} at first, then ${config.quota.refillPerHour} an hour): not answered.`,
-            });
+        if (decision === 'throttle') retryAfterMs = config.detection.throttleFor;
+        if (decision === 'allow' || decision === 'shadow') {
+          const limits = await limitsFor(request, read.numbers.length, fresh);
+          if (!limits.allowed) {
+            decision = 'throttle';
+            retryAfterMs = limits.retryAfterMs;
+            if (limits.unavailable) {
+              reasons.push({
+                code: 'limits.unavailable',
+                message:
+                  'The shared limits did not answer; checks wait until they do (discovery.limitsUnavailable).',
+              });
+            }
+            const named = new Set<LimitDimension>();
+            for (const i of limits.refused)
+              named.add((limits.planned[i] as (typeof limits.planned)[number]).dimension);
+            for (const dimension of named) {
+              reasons.push({
+                code: `limit.${dimension}`,
+                message: `Too many numbers looked up from ${limitWords[dimension]} in the last ${Math.round(config.limits[dimension].period / 60_000)} minutes.`,
+              });
+            }
+          } else if (decision === 'shadow') {
+            // What it learnt already it may keep; every new number is answered "not registered".
+            allowed = known;
+          } else {
+            granted = Math.min(quota.available(state.quotaTat, request.time), fresh.length);
+            allowed = granted === fresh.length ? read.numbers : [...known, ...fresh.slice(0, granted)];
+            if (granted < fresh.length) {
+              decision = allowed.length > 0 ? 'partial' : 'throttle';
+              retryAfterMs = quota.waitMs(quota.charge(state.quotaTat, request.time, granted), request.time);
+              reasons.push({
+                code: 'quota.exhausted',
+                message: `${plural(fresh.length - granted, 'number')} new to this account went over its quota of new numbers (${config.quota.allowance} at first, then ${config.quota.refillPerHour} an hour): not answered.`,
+              });
+            }
           }
         }
         const indexes = allowed.map((n) => n.index).sort((a, b) => a - b);
@@ -168,6 +196,7 @@ export function createCheck(deps: CheckDeps) {
             mode: request.mode,
             caller,
             decision,
+            score: judged.score,
             allowed: indexes.length,
             retryAfterMs: retryAfterMs ?? null,
             counts,
@@ -178,8 +207,13 @@ export function createCheck(deps: CheckDeps) {
         state.quotaTat = quota.charge(state.quotaTat, request.time, granted);
         for (const number of fresh.slice(0, granted)) state.seen.add(number.fingerprint);
         state.answered += indexes.length;
+        state.evidence = evidence;
         if (request.registered) {
+          state.reported += indexes.length;
           for (const i of indexes) if (request.registered[i] === true) state.registered++;
+        } else if (indexes.length > 0) {
+          recent.set(id, { account: request.account, answered: indexes.length });
+          if (recent.size > recentMax) recent.delete(recent.keys().next().value as string);
         }
         state.lastSeen = Math.max(state.lastSeen, request.time);
         deps.accounts.put(state);
@@ -189,9 +223,41 @@ export function createCheck(deps: CheckDeps) {
           allowed: indexes,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           reasons,
+          score: judged.score,
           counts,
           quotaRemaining: quota.available(state.quotaTat, request.time),
         };
+      });
+    },
+
+    /**
+     * The platform's report of which answered numbers of a recent check were registered: the hit
+     * rate, the strongest sign of a sweep (low) or of a list of known users replayed (high). A
+     * check is reported once; checks are remembered on the node that made them, the last
+     * `recentChecks` of them.
+     */
+    async report(input: {
+      account: string;
+      check: string;
+      registered: number;
+    }): Promise<{ hitRate: number | null }> {
+      const made = recent.get(input.check);
+      if (!made || made.account !== input.account) {
+        throw new CustosError('resource.not_found', 'no recent check with this id for this account');
+      }
+      if (input.registered > made.answered) {
+        throw new CustosError('request.invalid', 'more numbers registered than the check answered', {
+          answered: made.answered,
+        });
+      }
+      recent.delete(input.check);
+      return deps.accounts.exclusive(input.account, async () => {
+        const state = await deps.accounts.get(input.account);
+        if (!state) throw new CustosError('resource.not_found', 'this account has made no check');
+        state.reported += made.answered;
+        state.registered += input.registered;
+        deps.accounts.put(state);
+        return { hitRate: state.registered / state.reported };
       });
     },
   };

@@ -61,28 +61,11 @@ export async function createDiscoveryDomain(deps: {
     record,
   });
 
-  /**
-   * The platform's report of how many of a check's answered numbers were registered: the hit
-   * rate, the strongest sign of a sweep (low) or of a list of known users replayed (high).
-   */
-  async function reportResults(input: {
-    account: string;
-    registered: number;
-  }): Promise<{ hitRate: number | null }> {
-    return accounts.exclusive(input.account, async () => {
-      const state = await accounts.get(input.account);
-      if (!state) throw new CustosError('resource.not_found', 'this account has made no check');
-      state.registered = Math.min(state.answered, state.registered + input.registered);
-      accounts.put(state);
-      return { hitRate: state.answered === 0 ? null : state.registered / state.answered };
-    });
-  }
-
   const jobs: Job[] = [
     { name: 'discovery.accounts.flush', intervalMs: settings.flushInterval, run: () => accounts.flush() },
   ];
   return {
-    services: { discoveryCheck, discoveryResults: { report: reportResults } },
+    services: { discoveryCheck },
     jobs,
     flush: () => accounts.flush(),
     stats: () => accounts.stats(),

@@ -31,6 +31,8 @@ export interface ReadNumber {
   prefix?: string;
   /** E.164 numbers only: the calling code's digits. */
   callingCode?: string;
+  /** E.164 numbers only: the digits as an integer (exact: at most 15 digits). */
+  value?: number;
 }
 
 export interface ReadBatch {
@@ -43,7 +45,8 @@ export interface ReadBatch {
   hashes: number;
 }
 
-function callingCodeOf(digits: string): string | undefined {
+/** The calling code that starts these E.164 digits (without `+`), if any is assigned. */
+export function callingCodeOf(digits: string): string | undefined {
   for (let length = 1; length <= 3; length++) {
     const code = digits.slice(0, length);
     if (callingCodes.has(code)) return code;
@@ -102,6 +105,7 @@ export function readNumbers(entries: readonly unknown[], fingerprint: (text: str
         fingerprint: fingerprint(key),
         prefix: `+${digits.slice(0, callingCode.length + prefixNationalDigits)}`,
         callingCode,
+        value: Number(digits),
       };
     } else if (entry.length === 64 && hashed.test(entry)) {
       key = entry.toLowerCase();

@@ -26,6 +26,8 @@ export interface DiscoveryRequest {
   ip: string;
   /** The network the address belongs to, when the platform knows it. */
   asn?: number;
+  /** The account's own number (E.164), when the platform passes it: address books are mostly local. */
+  phone?: string;
   /** E.164 numbers, or keyed hashes (64 hex digits) for platforms that hash on the client. */
   numbers: readonly string[];
   mode: DiscoveryMode;
@@ -56,6 +58,8 @@ export interface DiscoveryDecision {
   allowed: number[];
   retryAfterMs?: number;
   reasons: Reason[];
+  /** The enumeration score: the sum of the signals' points (0 when nothing looks like enumeration). */
+  score: number;
   counts: DiscoveryCounts;
   /** New numbers the account may still look up now, after this check. */
   quotaRemaining: number;
@@ -68,11 +72,26 @@ export interface DiscoveryAccount {
   seen: FingerprintSet;
   /** The quota's theoretical arrival time (GCRA), ms: the allowance is full when it is in the past. */
   quotaTat: number;
-  /** Numbers answered truthfully, and how many of those the platform reported registered. */
+  /** Numbers answered truthfully. */
   answered: number;
+  /** Answered numbers whose registration the platform reported, and how many of those were registered. */
+  reported: number;
   registered: number;
+  /** What the account asked for, for the enumeration signals (signals.ts). */
+  evidence: DiscoveryEvidence;
   firstSeen: number;
   lastSeen: number;
+}
+
+/** Counts over the new E.164 numbers an account asked for, answered or not. */
+export interface DiscoveryEvidence {
+  /** New numbers asked for. */
+  asked: number;
+  /** Of those, numbers with a close neighbour in the same check or among those looked up before. */
+  dense: number;
+  /** New numbers asked for while the account's own number was known, and those in another country. */
+  withOwn: number;
+  foreign: number;
 }
 
 /** A set of 32-bit fingerprints (seen.ts). */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/sdk/index.js';
 import { callAs, createTestCustos, type Person, signedInPerson, type TestCustos } from '../support/app.js';
+import { book } from '../support/numbers.js';
 import { backends } from '../support/services.js';
 
 // The contact-discovery guard through its routes, on each store: what the platform sends, what it
@@ -52,7 +53,7 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
   });
 
   it('answers a sync within the quota whole, and a sync over it in part, on the ledger', async () => {
-    const first = await post('/v1/discovery/check', sync(block(0, 60)));
+    const first = await post('/v1/discovery/check', sync(book(0, 60)));
     expect(first.statusCode).toBe(200);
     expect(first.json()).toMatchObject({
       id: expect.stringMatching(/^dch_/),
@@ -64,11 +65,11 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
     expect(await t.custos.ledger.record('discovery.decision', first.json().id)).toBeUndefined();
 
     // 30 numbers known, 50 new of which the 40 left fit: 70 answered, in request order.
-    const second = await post('/v1/discovery/check', sync(block(30, 80)));
+    const second = await post('/v1/discovery/check', sync(book(30, 80)));
     const answer = second.json();
     expect(answer).toMatchObject({ decision: 'partial', quotaRemaining: 0, retryAfter: 600 });
     expect(answer.allowed).toEqual(Array.from({ length: 70 }, (_, i) => i));
-    const third = await post('/v1/discovery/check', sync(block(200, 20)));
+    const third = await post('/v1/discovery/check', sync(book(200, 20)));
     expect(third.json()).toMatchObject({ decision: 'throttle', allowed: [], retryAfter: 600 });
     const stored = await t.custos.ledger.record('discovery.decision', third.json().id);
     expect(JSON.parse(stored?.body as string)).toMatchObject({
@@ -81,40 +82,52 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
   });
 
   it('takes the registered numbers, in the check or afterwards, and answers the hit rate', async () => {
-    const check = await post(
-      '/v1/discovery/check',
-      sync(block(0, 10), { registered: block(0, 10).map((_, i) => i < 2) }),
-    );
+    // Ten numbers whose registration the platform knew at once (two registered)…
+    await post('/v1/discovery/check', sync(book(0, 10), { registered: book(0, 10).map((_, i) => i < 2) }));
+    // …and ten reported afterwards (two registered): 4 of 20.
+    const later = (await post('/v1/discovery/check', sync(book(10, 10)))).json();
     const results = await post('/v1/discovery/results', {
       account: 'acct-1',
-      check: check.json().id,
+      check: later.id,
       registered: [2, 3],
     });
     expect(results.statusCode).toBe(200);
-    expect(results.json()).toEqual({ hitRate: 0.4 });
-    const unknown = await post('/v1/discovery/results', {
-      account: 'nobody',
-      check: check.json().id,
+    expect(results.json()).toEqual({ hitRate: 0.2 });
+    // A check is reported once, by its own account, with no index twice and no more than it answered.
+    const again = await post('/v1/discovery/results', {
+      account: 'acct-1',
+      check: later.id,
       registered: [1],
     });
-    expect(unknown.statusCode).toBe(404);
+    expect(again.statusCode).toBe(404);
+    const third = (await post('/v1/discovery/check', sync(book(20, 3)))).json();
+    const stranger = await post('/v1/discovery/results', {
+      account: 'acct-2',
+      check: third.id,
+      registered: [1],
+    });
+    expect(stranger.statusCode).toBe(404);
     const twice = await post('/v1/discovery/results', {
       account: 'acct-1',
-      check: check.json().id,
+      check: third.id,
       registered: [1, 1],
     });
     expect(twice.statusCode).toBe(400);
+    const tooMany = await post('/v1/discovery/results', {
+      account: 'acct-1',
+      check: third.id,
+      registered: [0, 1, 2, 3],
+    });
+    expect(tooMany.statusCode).toBe(400);
   });
 
   it('refuses empty and oversized batches and malformed fields, and counts malformed numbers', async () => {
     expect((await post('/v1/discovery/check', sync([]))).statusCode).toBe(400);
-    const big = await post('/v1/discovery/check', sync(block(0, 201)));
+    const big = await post('/v1/discovery/check', sync(book(0, 201)));
     expect(big.statusCode).toBe(413);
     expect(big.json().code).toBe('request.too_large');
-    expect((await post('/v1/discovery/check', sync(block(0, 2), { mode: 'sometimes' }))).statusCode).toBe(
-      400,
-    );
-    expect((await post('/v1/discovery/check', { ...sync(block(0, 2)), extra: 1 })).statusCode).toBe(400);
+    expect((await post('/v1/discovery/check', sync(book(0, 2), { mode: 'sometimes' }))).statusCode).toBe(400);
+    expect((await post('/v1/discovery/check', { ...sync(book(0, 2)), extra: 1 })).statusCode).toBe(400);
     const odd = await post('/v1/discovery/check', sync(['+447700000001', '07700 900123', 'x'.repeat(64)]));
     expect(odd.statusCode).toBe(200);
     expect(odd.json()).toMatchObject({ allowed: [0], counts: { invalid: 2 } });
@@ -122,7 +135,7 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
 
   it('is for service keys with the scope: a console user and a key without it are refused', async () => {
     expect(
-      (await callAs(t.custos, analyst, 'POST', '/v1/discovery/check', sync(block(0, 2)))).statusCode,
+      (await callAs(t.custos, analyst, 'POST', '/v1/discovery/check', sync(book(0, 2)))).statusCode,
     ).toBe(403);
     const other = await t.custos.apiKeys.create({
       name: 'auth-service',
@@ -130,14 +143,14 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
       scopes: ['ato.assess'],
       createdBy: 'test',
     });
-    expect((await post('/v1/discovery/check', sync(block(0, 2)), other.token)).statusCode).toBe(403);
-    expect((await post('/v1/discovery/check', sync(block(0, 2)), 'nope')).statusCode).toBe(401);
+    expect((await post('/v1/discovery/check', sync(book(0, 2)), other.token)).statusCode).toBe(403);
+    expect((await post('/v1/discovery/check', sync(book(0, 2)), 'nope')).statusCode).toBe(401);
   });
 
   it('keeps the quota across a restart, and the SDK helper calls the same routes', async () => {
     const url = await t.custos.api.app.listen({ host: '127.0.0.1', port: 0 });
     const client = createClient({ baseUrl: url, apiKey: key });
-    const first = await client.discovery.check({ ...sync(block(0, 80)), mode: 'full' });
+    const first = await client.discovery.check({ ...sync(book(0, 80)), mode: 'full' });
     expect(first).toMatchObject({ decision: 'allow', quotaRemaining: 20 });
     expect(
       await client.discovery.reportResults({ account: 'acct-1', check: first.id, registered: [0] }),
@@ -158,7 +171,7 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
           account: 'acct-1',
           device: 'dev-1',
           ip: '198.51.100.7',
-          numbers: block(40, 70),
+          numbers: book(40, 70),
           mode: 'incremental',
         },
         'test',

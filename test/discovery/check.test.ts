@@ -15,16 +15,16 @@ import { createMemoryRates, createRedisRates, type Rates } from '../../src/limit
 import { createAccountStates } from '../../src/store/account-state.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { book, run } from '../support/numbers.js';
 import { redisUrl, uniqueName } from '../support/services.js';
 
 const tempDataDir = () => mkdtempSync(join(tmpdir(), 'custos-discovery-'));
 
 // The check on each rates backend, on a real (in-memory SQLite) store of account quotas. Numbers
-// are hand-counted: a block of `count` numbers from `from` in the UK's +44 7700 900 range.
-const block = (from: number, count: number, prefix = '+447700') =>
-  Array.from({ length: count }, (_, i) => `${prefix}${String(from + i).padStart(6, '0')}`);
+// are hand-counted; see test/support/numbers.ts for how books and runs are made.
 
 const minute = 60_000;
+const hour = 60 * minute;
 
 interface Backend {
   rates(): Rates;
@@ -115,11 +115,11 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
 
   it('answers a first sync whole, then charges nothing for the same numbers again', async () => {
     const { check } = makeCheck();
-    const first = await check.check(request(block(0, 300)), 'svc');
+    const first = await check.check(request(book(0, 300)), 'svc');
     expect(first).toMatchObject({ decision: 'allow', quotaRemaining: 700, reasons: [] });
     expect(first.allowed).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(first.counts).toEqual({ numbers: 300, invalid: 0, duplicates: 0, new: 300, known: 0 });
-    const again = await check.check(request(block(0, 300), { mode: 'incremental' }), 'svc');
+    const again = await check.check(request(book(0, 300), { mode: 'incremental' }), 'svc');
     expect(again.counts).toMatchObject({ new: 0, known: 300 });
     expect(again.quotaRemaining).toBe(700);
     expect(recorded).toEqual([]);
@@ -127,10 +127,10 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
 
   it('answers known numbers and as many new ones as the quota holds, and records the partial answer', async () => {
     const { check } = makeCheck();
-    await check.check(request(block(0, 400)), 'svc');
-    await check.check(request(block(400, 400)), 'svc');
+    await check.check(request(book(0, 400)), 'svc');
+    await check.check(request(book(400, 400)), 'svc');
     // 200 left: 50 known numbers and 300 new ones get the 50 and the first 200 new.
-    const numbers = [...block(0, 50), ...block(800, 300)];
+    const numbers = [...book(0, 50), ...book(800, 300)];
     const partial = await check.check(request(numbers), 'svc');
     expect(partial.decision).toBe('partial');
     expect(partial.allowed).toEqual(Array.from({ length: 250 }, (_, i) => i));
@@ -149,25 +149,25 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
       },
     });
     // New numbers only: throttled until the refill, which brings one number per ten minutes.
-    const none = await check.check(request(block(2000, 5)), 'svc');
+    const none = await check.check(request(book(2000, 5)), 'svc');
     expect(none).toMatchObject({ decision: 'throttle', allowed: [], retryAfterMs: 10 * minute });
     clock.advance(30 * minute);
-    const refilled = await check.check(request(block(2000, 5)), 'svc');
+    const refilled = await check.check(request(book(2000, 5)), 'svc');
     expect(refilled).toMatchObject({ decision: 'partial', allowed: [0, 1, 2] });
   });
 
   it('throttles a batch over a shared limit, charges it nowhere, and names the limit', async () => {
     const { check } = makeCheck({ limits: { account: { limit: 1000, period: '1h' } } });
-    await check.check(request(block(0, 500)), 'svc');
-    await check.check(request(block(0, 500)), 'svc');
-    const third = await check.check(request(block(500, 100)), 'svc');
+    await check.check(request(book(0, 500)), 'svc');
+    await check.check(request(book(0, 500)), 'svc');
+    const third = await check.check(request(book(500, 100)), 'svc');
     expect(third).toMatchObject({ decision: 'throttle', allowed: [] });
     // 1,000 an hour is one every 3.6 s; 100 more need 360 s.
     expect(third.retryAfterMs).toBe(360_000);
     expect(third.reasons.map((r) => r.code)).toEqual(['limit.account']);
     expect(third.quotaRemaining).toBe(500);
     // Another account on the same device is not held by this account's limit, only by the device's.
-    const other = await check.check(request(block(500, 100), { account: 'acct-2' }), 'svc');
+    const other = await check.check(request(book(500, 100), { account: 'acct-2' }), 'svc');
     expect(other.decision).toBe('allow');
   });
 
@@ -175,7 +175,7 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     const { check } = makeCheck({ limits: { prefix: { limit: 500, period: '1h' } } });
     const sweep = (account: string, from: number) =>
       check.check(
-        request(block(from, 250), { account, device: account, ip: `203.0.113.${from % 250}` }),
+        request(book(from, 250), { account, device: account, ip: `203.0.113.${from % 250}` }),
         'svc',
       );
     expect((await sweep('bot-1', 0)).decision).toBe('allow');
@@ -185,10 +185,55 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     expect(third.reasons.map((r) => r.code)).toEqual(['limit.prefix']);
     // Numbers in another prefix are not held by it.
     const elsewhere = await check.check(
-      request(block(0, 250, '+447400'), { account: 'bot-3', device: 'bot-3', ip: '203.0.113.200' }),
+      request(book(0, 250, '+447400'), { account: 'bot-3', device: 'bot-3', ip: '203.0.113.200' }),
       'svc',
     );
     expect(elsewhere.decision).toBe('allow');
+  });
+
+  it('shadows a sweep, then throttles it as the evidence grows, charging it nothing', async () => {
+    const { check, accounts } = makeCheck();
+    const scraper = (numbers: string[], phone?: string) =>
+      check.check(request(numbers, { account: 'bot', device: 'bot', ...(phone ? { phone } : {}) }), 'svc');
+    // 150 consecutive numbers: a sweep (12) in order (4) = 16, shadowed.
+    const first = await scraper(run(0, 150));
+    expect(first).toMatchObject({ decision: 'shadow', allowed: [], score: 16 });
+    expect(first.reasons.map((r) => r.code)).toEqual(['enumeration.sweep', 'enumeration.sorted']);
+    // 150 more, now with the account's own number given, a US one: all foreign (6) → 22, throttled.
+    const second = await scraper(run(150, 150), '+12015550100');
+    expect(second).toMatchObject({ decision: 'throttle', allowed: [], retryAfterMs: hour, score: 22 });
+    expect(second.reasons.map((r) => r.code)).toEqual([
+      'enumeration.sweep',
+      'enumeration.sorted',
+      'plausibility.foreign_book',
+    ]);
+    expect(recorded.map((r) => [r.body.decision, r.body.score])).toEqual([
+      ['shadow', 16],
+      ['throttle', 22],
+    ]);
+    // Shadowed and throttled numbers were never answered: not charged, not remembered.
+    const state = await accounts.get('bot');
+    expect(state).toMatchObject({
+      answered: 0,
+      evidence: { asked: 300, dense: 300, withOwn: 150, foreign: 150 },
+    });
+    expect(state?.seen.size).toBe(0);
+    expect(second.quotaRemaining).toBe(1000);
+  });
+
+  it('learns the hit rate from results, and shadows an account whose numbers are mostly not registered', async () => {
+    const { check } = makeCheck();
+    const first = await check.check(request(book(0, 250)), 'svc');
+    expect(first.decision).toBe('allow');
+    expect(await check.report({ account: 'acct-1', check: first.id, registered: 25 })).toEqual({
+      hitRate: 0.1,
+    });
+    const next = await check.check(request(book(250, 10)), 'svc');
+    expect(next).toMatchObject({ decision: 'shadow', score: 10, allowed: [] });
+    expect(next.reasons.map((r) => r.code)).toEqual(['enumeration.hit_rate_low']);
+    // The known numbers of a shadowed check are still answered: they were learnt already.
+    const mixed = await check.check(request([...book(0, 5), ...book(260, 5)]), 'svc');
+    expect(mixed).toMatchObject({ decision: 'shadow', allowed: [0, 1, 2, 3, 4] });
   });
 
   it('counts bad entries and repeats, and answers neither', async () => {
@@ -205,10 +250,10 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
 
   it('refuses a batch over batchMax whole, and a registered list of the wrong length', async () => {
     const { check } = makeCheck();
-    await expect(check.check(request(block(0, 501)), 'svc')).rejects.toSatisfy((e) =>
+    await expect(check.check(request(book(0, 501)), 'svc')).rejects.toSatisfy((e) =>
       isCustosError(e, 'request.too_large'),
     );
-    await expect(check.check(request(block(0, 3), { registered: [true] }), 'svc')).rejects.toSatisfy((e) =>
+    await expect(check.check(request(book(0, 3), { registered: [true] }), 'svc')).rejects.toSatisfy((e) =>
       isCustosError(e, 'request.invalid'),
     );
   });
@@ -216,9 +261,9 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
   it('charges nothing when the decision cannot be recorded', async () => {
     const { check } = makeCheck({ quota: { allowance: 10, refillPerHour: 1 } });
     failRecord = true;
-    await expect(check.check(request(block(0, 20)), 'svc')).rejects.toThrow('ledger down');
+    await expect(check.check(request(book(0, 20)), 'svc')).rejects.toThrow('ledger down');
     failRecord = false;
-    const after = await check.check(request(block(0, 20)), 'svc');
+    const after = await check.check(request(book(0, 20)), 'svc');
     expect(after).toMatchObject({ decision: 'partial', quotaRemaining: 0 });
     expect(after.allowed).toHaveLength(10);
   });
@@ -226,16 +271,16 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
   it('keeps the quota and the numbers in the store across a restart', async () => {
     const first = makeCheck();
     await first.check.check(
-      request(block(0, 300), { registered: block(0, 300).map((_, i) => i < 30) }),
+      request(book(0, 300), { registered: book(0, 300).map((_, i) => i < 240) }),
       'svc',
     );
-    await first.check.check(request(block(300, 300)), 'svc');
+    await first.check.check(request(book(300, 300)), 'svc');
     await first.accounts.flush();
     const second = makeCheck();
     const state = await second.accounts.get('acct-1');
     expect(state?.seen.size).toBe(600);
-    expect(state).toMatchObject({ answered: 600, registered: 30 });
-    const again = await second.check.check(request(block(100, 400)), 'svc');
+    expect(state).toMatchObject({ answered: 600, reported: 300, registered: 240 });
+    const again = await second.check.check(request(book(100, 400)), 'svc');
     expect(again.counts.known).toBe(400);
     expect(again.quotaRemaining).toBe(400);
   });
@@ -271,7 +316,7 @@ describe('the discovery check when the shared limits do not answer', () => {
         record: async () => undefined,
       });
       const decided = await check.check(
-        { account: 'a', device: 'd', ip: '192.0.2.1', numbers: block(0, 3), mode: 'full' },
+        { account: 'a', device: 'd', ip: '192.0.2.1', numbers: book(0, 3), mode: 'full' },
         'svc',
       );
       expect(decided).toMatchObject({ decision: 'throttle', allowed: [], retryAfterMs: 60_000 });

@@ -15,7 +15,11 @@ const token = (max: number, what: string) =>
     .max(max)
     .regex(/^[\x21-\x7e]+$/, `expected printable ASCII without spaces for ${what}`);
 
-const reasonSchema = z.object({ code: z.string(), message: z.string() });
+const reasonSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  contribution: z.number().optional().describe('Points this signal adds to the enumeration score.'),
+});
 
 const decisionSchema = z.object({
   id: idSchema('dch').describe(
@@ -27,6 +31,11 @@ const decisionSchema = z.object({
     .describe('Indexes of the numbers that may be answered truthfully, ascending.'),
   retryAfter: z.number().int().min(0).optional().describe('Seconds until more numbers could be answered.'),
   reasons: z.array(reasonSchema),
+  score: z
+    .number()
+    .describe(
+      'The enumeration score: the sum of the signals’ points; 0 when nothing looks like enumeration.',
+    ),
   counts: z.object({
     numbers: z.number().int(),
     invalid: z.number().int(),
@@ -54,6 +63,11 @@ export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: 
             device: token(128, 'the device id'),
             ip: z.string().min(1).max(100).describe('The client’s IPv4 or IPv6 address.'),
             asn: z.number().int().min(0).max(4_294_967_295).optional(),
+            phone: z
+              .string()
+              .max(32)
+              .optional()
+              .describe('The account’s own number, E.164: address books are mostly in its country.'),
             // Entries are bounded but not shaped: a malformed one is counted in the answer, not a 400.
             numbers: z
               .array(z.string().max(100))
@@ -122,7 +136,11 @@ export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: 
       if (new Set(registered).size !== registered.length) {
         throw new CustosError('request.invalid', '`registered` names an index twice');
       }
-      return deps.discoveryResults.report({ account, registered: registered.length });
+      return deps.discoveryCheck.report({
+        account,
+        check: request.body.check,
+        registered: registered.length,
+      });
     },
   );
 }

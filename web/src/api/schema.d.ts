@@ -5642,6 +5642,8 @@ export interface operations {
                     mode: "full" | "incremental";
                     /** @description E.164 numbers, or 64-hex-digit keyed hashes; at most 5000 (discovery.batchMax; more is refused with 413). */
                     numbers: string[];
+                    /** @description The account’s own number, E.164: address books are mostly in its country. */
+                    phone?: string;
                     /** @description Whether each number is registered, when the platform already knows (same order). */
                     registered?: boolean[];
                     /** @description When the sync was made, ms since the epoch; now by default. */
@@ -5675,10 +5677,14 @@ export interface operations {
                         quotaRemaining: number;
                         reasons: {
                             code: string;
+                            /** @description Points this signal adds to the enumeration score. */
+                            contribution?: number;
                             message: string;
                         }[];
                         /** @description Seconds until more numbers could be answered. */
                         retryAfter?: number;
+                        /** @description The enumeration score: the sum of the signals’ points; 0 when nothing looks like enumeration. */
+                        score: number;
                     };
                 };
             };
