@@ -43,8 +43,6 @@ export interface CheckDeps {
   recentChecks?: number;
 }
 
-const severity: Record<DiscoveryVerdict, number> = { allow: 0, partial: 1, shadow: 2, throttle: 3, block: 4 };
-
 const limitWords: Record<LimitDimension, string> = {
   account: 'this account',
   device: 'this device',

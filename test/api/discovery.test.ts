@@ -7,9 +7,6 @@ import { backends } from '../support/services.js';
 // The contact-discovery guard through its routes, on each store: what the platform sends, what it
 // is answered, what reaches the ledger, and who may call it.
 
-const block = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => `+447700${String(from + i).padStart(6, '0')}`);
-
 describe.each(backends)('contact-discovery API on %s', (backend) => {
   let t: TestCustos;
   let key: string;
