@@ -4,6 +4,7 @@ import { replayAssessor, simAssessor, simLookups } from './ato.assessors.js';
 import { registerAto } from './ato.js';
 import { registerConfig } from './config.js';
 import type { Io } from './context.js';
+import { registerDiscovery } from './discovery.js';
 import { registerInit } from './init.js';
 import { registerLedger } from './ledger.js';
 import { registerLedgerVerify } from './ledger.verify.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerWitness(program, io);
   registerWebhook(program, io);
   registerAto(program, io, replayAssessor(program, io));
+  registerDiscovery(program, io);
   registerSim(program, io, simAssessor(program, io), simLookups(program, io));
   return program;
 }

@@ -140,6 +140,41 @@ export const discoveryConfig = z
       })
       .strict()
       .prefault({}),
+    canaries: z
+      .object({
+        prefixes: z
+          .array(z.string().regex(/^\+[1-9]\d{3,13}$/, 'expected `+` and 4 to 14 digits'))
+          .max(1000)
+          .default([])
+          .describe(
+            'E.164 prefixes of number ranges you own and never assign to people (e.g. `+447700900`): a keyed share of them is answered “registered”, differently per cohort, so a leaked dump names its scraper.',
+          ),
+        density: decimal(0.001, 1)
+          .default(0.1)
+          .describe('Share of a canary range answered “registered” to one cohort.'),
+        cohort: z
+          .enum(['account', 'bucket'])
+          .default('bucket')
+          .describe(
+            'Who sees the same canaries: each account its own, or accounts hashed into `buckets` (fewer distinct sets, so a dump still points somewhere when many accounts pooled their results).',
+          ),
+        buckets: int(1, 1_000_000).default(4096).describe('Buckets of accounts, with `cohort: bucket`.'),
+        rotation: duration('7d').describe('How long a cohort keeps the same canaries before they change.'),
+        minLookups: int(1, 1_000_000)
+          .default(2)
+          .describe('Distinct canary numbers an account must look up before it counts as a signal.'),
+        contribution: decimal(0, 1000).default(10).describe('Points for looking up canary numbers.'),
+        honeyPrefixes: z
+          .array(z.string().regex(/^\+[1-9]\d{3,13}$/, 'expected `+` and 4 to 14 digits'))
+          .max(1000)
+          .default([])
+          .describe('E.164 prefixes of blocks never allocated to anyone: any lookup there is a tripwire.'),
+        honeyContribution: decimal(0, 1000)
+          .default(25)
+          .describe('Points for looking up a number in a honey range.'),
+      })
+      .strict()
+      .prefault({}),
     limitsUnavailable: z
       .enum(['local', 'throttle'])
       .default('local')

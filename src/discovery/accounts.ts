@@ -11,7 +11,7 @@ export function newDiscoveryAccount(account: string, now: number): DiscoveryAcco
     answered: 0,
     reported: 0,
     registered: 0,
-    evidence: { asked: 0, dense: 0, withOwn: 0, foreign: 0 },
+    evidence: { asked: 0, dense: 0, withOwn: 0, foreign: 0, canaries: 0, honey: 0 },
     firstSeen: now,
     lastSeen: now,
   };
@@ -59,6 +59,9 @@ export const discoveryAccountCodec: StateCodec<DiscoveryAccount> = {
     if (![quotaTat, answered, reported, registered, firstSeen, lastSeen].every(finite)) return undefined;
     if (!evidence || ![evidence.asked, evidence.dense, evidence.withOwn, evidence.foreign].every(finite))
       return undefined;
+    // Stored before canaries existed: none counted.
+    const canaries = finite(evidence.canaries) ? evidence.canaries : 0;
+    const honey = finite(evidence.honey) ? evidence.honey : 0;
     const seen = decodeFingerprints(stored.seen);
     if (!seen) return undefined;
     return {
@@ -73,6 +76,8 @@ export const discoveryAccountCodec: StateCodec<DiscoveryAccount> = {
         dense: evidence.dense,
         withOwn: evidence.withOwn,
         foreign: evidence.foreign,
+        canaries,
+        honey,
       },
       firstSeen: firstSeen as number,
       lastSeen: lastSeen as number,

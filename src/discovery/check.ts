@@ -6,6 +6,7 @@ import { newId } from '../core/ids.js';
 import type { Rates } from '../limits/rates.js';
 import type { AccountStates } from '../store/account-state.js';
 import { newDiscoveryAccount } from './accounts.js';
+import type { Canaries } from './canaries.js';
 import { type LimitDimension, planLimits } from './limits.js';
 import { type ReadNumber, readNumbers } from './numbers.js';
 import { createQuota } from './quota.js';
@@ -26,6 +27,8 @@ export interface DiscoveryRecordBody {
   /** The enumeration score (signals.ts). */
   score: number;
   allowed: number;
+  /** Canary numbers answered "registered". */
+  canaries: number;
   retryAfterMs: number | null;
   counts: DiscoveryDecision['counts'];
   reasons: Reason[];
@@ -41,6 +44,19 @@ export interface CheckDeps {
   record(id: string, body: DiscoveryRecordBody): Promise<void>;
   /** Checks remembered for results reports; 100,000 by default. */
   recentChecks?: number;
+  canaries: Canaries;
+  /** Durably records canary numbers answered "registered" to an account; throws when it cannot. */
+  recordCanaries(exposures: CanaryExposure[]): Promise<void>;
+}
+
+/** A canary number answered "registered" to an account: what a leaked dump is traced back to. */
+export interface CanaryExposure {
+  number: string;
+  account: string;
+  cohort: string;
+  period: number;
+  at: number;
+  check: string;
 }
 
 const limitWords: Record<LimitDimension, string> = {
@@ -134,9 +150,10 @@ export function createCheck(deps: CheckDeps) {
           seen: state.seen,
           fingerprint: deps.fingerprint,
           phone: request.phone,
+          canaries: deps.canaries,
         });
         const evidence = addEvidence(state.evidence, found);
-        const judged = judge(config.detection, state, evidence, found.sorted);
+        const judged = judge(config, state, evidence, found.sorted);
         reasons.push(...judged.reasons);
 
         let decision: DiscoveryVerdict = judged.verdict;
@@ -183,6 +200,30 @@ export function createCheck(deps: CheckDeps) {
         }
         const indexes = allowed.map((n) => n.index).sort((a, b) => a - b);
         const id = newId('dch', clock);
+        // Canaries answer "registered" wherever numbers are answered at all, shadow included: a
+        // scraper's dump must carry them. Their keyed share differs per cohort.
+        const exposures: CanaryExposure[] = [];
+        const canaryIndexes: number[] = [];
+        if (deps.canaries.enabled && (decision === 'shadow' || indexes.length > 0)) {
+          const cohort = deps.canaries.cohort(request.account, request.time);
+          for (const n of decision === 'shadow' ? read.numbers : allowed) {
+            if (n.value === undefined) continue;
+            const number = `+${n.value}`;
+            if (deps.canaries.kind(number) !== 'canary' || !deps.canaries.registered(number, cohort))
+              continue;
+            canaryIndexes.push(n.index);
+            exposures.push({
+              number,
+              account: request.account,
+              cohort: cohort.id,
+              period: cohort.period,
+              at: request.time,
+              check: id,
+            });
+          }
+          canaryIndexes.sort((a, b) => a - b);
+        }
+        if (exposures.length > 0) await deps.recordCanaries(exposures);
         if (decision !== 'allow') {
           await deps.record(id, {
             at: request.time,
@@ -196,6 +237,7 @@ export function createCheck(deps: CheckDeps) {
             decision,
             score: judged.score,
             allowed: indexes.length,
+            canaries: canaryIndexes.length,
             retryAfterMs: retryAfterMs ?? null,
             counts,
             reasons,
@@ -219,6 +261,7 @@ export function createCheck(deps: CheckDeps) {
           id,
           decision,
           allowed: indexes,
+          canaries: canaryIndexes,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           reasons,
           score: judged.score,

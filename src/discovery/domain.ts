@@ -9,7 +9,9 @@ import { createAccountStates } from '../store/account-state.js';
 import { sharedSecret } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { discoveryAccountCodec } from './accounts.js';
-import { createCheck, type DiscoveryRecordBody } from './check.js';
+import { attribute, type ExposureRow } from './attribute.js';
+import { createCanaries } from './canaries.js';
+import { type CanaryExposure, createCheck, type DiscoveryRecordBody } from './check.js';
 import { createFingerprinter } from './numbers.js';
 import type { DiscoveryAccount } from './types.js';
 
@@ -42,6 +44,35 @@ export async function createDiscoveryDomain(deps: {
   });
   // The fingerprints in the store were made with this key, so it must outlive every node.
   const key = Buffer.from(await sharedSecret(store, clock, 'discovery.fingerprint'), 'hex');
+  // Likewise the canaries: a dump scraped last year is attributed with the same key.
+  const canaries = createCanaries(
+    settings.canaries,
+    Buffer.from(await sharedSecret(store, clock, 'discovery.canary'), 'hex'),
+  );
+
+  async function recordCanaries(exposures: CanaryExposure[]): Promise<void> {
+    await store.insertMany([
+      {
+        table: 'discovery_canary_hits',
+        columns: ['number', 'account', 'cohort', 'period', 'at', 'check_id'],
+        rows: exposures.map((e) => [e.number, e.account, e.cohort, e.period, e.at, e.check]),
+      },
+    ]);
+  }
+
+  /** Every time these canary numbers were answered "registered", in bounded queries. */
+  async function exposuresOf(numbers: readonly string[]): Promise<ExposureRow[]> {
+    const rows: ExposureRow[] = [];
+    for (let i = 0; i < numbers.length; i += 500) {
+      const found = await store.db
+        .selectFrom('discovery_canary_hits')
+        .select(['number', 'account', 'cohort', 'period', 'at'])
+        .where('number', 'in', numbers.slice(i, i + 500))
+        .execute();
+      for (const row of found) rows.push({ ...row, period: Number(row.period), at: Number(row.at) });
+    }
+    return rows;
+  }
 
   async function record(id: string, body: DiscoveryRecordBody): Promise<void> {
     try {
@@ -59,13 +90,23 @@ export async function createDiscoveryDomain(deps: {
     accounts,
     fingerprint: createFingerprinter(key),
     record,
+    canaries,
+    recordCanaries,
   });
+
+  const discoveryAttribution = {
+    canaries,
+    /** Traces a dump's canary numbers (from `scanDump`) to the accounts they were answered to. */
+    async attribute(dumpCanaries: readonly string[]) {
+      return attribute(dumpCanaries, await exposuresOf(dumpCanaries), settings.canaries);
+    },
+  };
 
   const jobs: Job[] = [
     { name: 'discovery.accounts.flush', intervalMs: settings.flushInterval, run: () => accounts.flush() },
   ];
   return {
-    services: { discoveryCheck },
+    services: { discoveryCheck, discoveryAttribution },
     jobs,
     flush: () => accounts.flush(),
     stats: () => accounts.stats(),

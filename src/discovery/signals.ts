@@ -1,5 +1,6 @@
 import type { DiscoveryConfig } from '../core/config.discovery.js';
 import type { Reason } from '../core/decision.js';
+import type { Canaries } from './canaries.js';
 import { callingCodeOf, type ReadNumber } from './numbers.js';
 import type { DiscoveryAccount, DiscoveryEvidence, DiscoveryVerdict, FingerprintSet } from './types.js';
 
@@ -30,6 +31,7 @@ export function checkEvidence(input: {
   fingerprint(text: string): number;
   /** The account's own number, E.164, when the platform gave it. */
   phone?: string | undefined;
+  canaries: Pick<Canaries, 'kind'>;
 }): CheckEvidence {
   const { config, numbers, fresh, seen, fingerprint } = input;
   const values: number[] = [];
@@ -47,10 +49,21 @@ export function checkEvidence(input: {
     }
   }
   const own = input.phone?.startsWith('+') ? callingCodeOf(input.phone.slice(1)) : undefined;
-  const evidence: CheckEvidence = { asked: 0, dense: 0, withOwn: 0, foreign: 0, sorted };
+  const evidence: CheckEvidence = {
+    asked: 0,
+    dense: 0,
+    withOwn: 0,
+    foreign: 0,
+    canaries: 0,
+    honey: 0,
+    sorted,
+  };
   for (const n of fresh) {
     if (n.value === undefined) continue;
     evidence.asked++;
+    const kind = input.canaries.kind(`+${n.value}`);
+    if (kind === 'canary') evidence.canaries++;
+    else if (kind === 'honey') evidence.honey++;
     if (close.has(n.value) || hasNeighbourSeen(n.value, config.sweep.span, seen, fingerprint))
       evidence.dense++;
     if (own !== undefined) {
@@ -89,12 +102,27 @@ export interface Judgement {
  * shadow, throttle, block.
  */
 export function judge(
-  config: Detection,
+  settings: Pick<DiscoveryConfig, 'detection' | 'canaries'>,
   account: Pick<DiscoveryAccount, 'reported' | 'registered'>,
   evidence: DiscoveryEvidence,
   sorted: boolean,
 ): Judgement {
+  const config = settings.detection;
   const reasons: Judgement['reasons'] = [];
+  if (evidence.honey > 0) {
+    reasons.push({
+      code: 'canary.honey_range',
+      message: `This account asked for ${evidence.honey === 1 ? 'a number' : `${evidence.honey} numbers`} in a block never allocated to anyone: only a generated list holds such numbers.`,
+      contribution: settings.canaries.honeyContribution,
+    });
+  }
+  if (evidence.canaries >= settings.canaries.minLookups) {
+    reasons.push({
+      code: 'canary.lookup',
+      message: `This account asked for ${evidence.canaries} canary numbers, which belong to no one and appear in no real address book.`,
+      contribution: settings.canaries.contribution,
+    });
+  }
   const points = config.contributions;
   if (account.reported >= config.hitRate.minAnswered) {
     const rate = account.registered / account.reported;
@@ -153,5 +181,7 @@ export function addEvidence(into: DiscoveryEvidence, add: DiscoveryEvidence): Di
     dense: into.dense + add.dense,
     withOwn: into.withOwn + add.withOwn,
     foreign: into.foreign + add.foreign,
+    canaries: into.canaries + add.canaries,
+    honey: into.honey + add.honey,
   };
 }

@@ -56,6 +56,11 @@ export interface DiscoveryDecision {
   decision: DiscoveryVerdict;
   /** Indexes into `numbers` that may be answered truthfully, ascending. */
   allowed: number[];
+  /**
+   * Indexes of canary numbers to answer "registered" (with a decoy profile), ascending. They are
+   * never real people; answering them so is what lets a leaked dump be attributed.
+   */
+  canaries: number[];
   retryAfterMs?: number;
   reasons: Reason[];
   /** The enumeration score: the sum of the signals' points (0 when nothing looks like enumeration). */
@@ -92,6 +97,9 @@ export interface DiscoveryEvidence {
   /** New numbers asked for while the account's own number was known, and those in another country. */
   withOwn: number;
   foreign: number;
+  /** Distinct canary numbers asked for, and numbers in honey ranges. */
+  canaries: number;
+  honey: number;
 }
 
 /** A set of 32-bit fingerprints (seen.ts). */

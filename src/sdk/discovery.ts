@@ -27,9 +27,13 @@ export interface DiscoveryCheckResult {
   decision: 'allow' | 'partial' | 'throttle' | 'block' | 'shadow';
   /** Indexes into `numbers`, ascending. */
   allowed: number[];
+  /** Indexes of canary numbers to answer "registered" with a decoy profile, ascending. */
+  canaries: number[];
   /** Seconds until more numbers could be answered. */
   retryAfter?: number;
-  reasons: { code: string; message: string }[];
+  reasons: { code: string; message: string; contribution?: number }[];
+  /** The enumeration score: the sum of the signals' points. */
+  score: number;
   counts: { numbers: number; invalid: number; duplicates: number; new: number; known: number };
   quotaRemaining: number;
 }

@@ -301,6 +301,16 @@ export interface DiscoveryAccountsTable {
   updated_at: Millis;
 }
 
+/** A canary number answered "registered" to an account (discovery/canaries.ts). */
+export interface DiscoveryCanaryHitsTable {
+  number: string;
+  account: string;
+  cohort: string;
+  period: number;
+  at: Millis;
+  check_id: string;
+}
+
 /** One assessment, indexed for search; its full reasons are in its `ato.decision` ledger record. */
 export interface AtoDecisionsTable {
   record_id: string;
@@ -368,6 +378,7 @@ export interface Database {
   ato_takeovers: AtoTakeoversTable;
   ato_model_state: AtoModelStateTable;
   discovery_accounts: DiscoveryAccountsTable;
+  discovery_canary_hits: DiscoveryCanaryHitsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -4,7 +4,7 @@ import { CustosError } from '../core/errors.js';
 import type { Store } from './store.js';
 
 /** Names of the secrets kept in the store. */
-export type SharedSecretName = 'access.transparency.pseudonym' | 'discovery.fingerprint';
+export type SharedSecretName = 'access.transparency.pseudonym' | 'discovery.fingerprint' | 'discovery.canary';
 
 /**
  * The secret `name` as every node sharing this store knows it: the first node to ask creates 32

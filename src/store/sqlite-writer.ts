@@ -109,7 +109,8 @@ export function createSqliteWriter(file: string, rowsPerInsert: number): SqliteW
   });
   worker.on('error', (error) => failAll(error));
   worker.on('exit', (code) => {
-    if (!closing)
+    // An error that stopped the thread came first and says why; the exit only repeats it.
+    if (!closing && !failed)
       failAll(new CustosError('store.unavailable', `the SQLite writer stopped (exit code ${code})`));
   });
 

@@ -8,7 +8,8 @@ import { discoveryConfig } from '../../src/core/config.discovery.js';
 import { CustosError, isCustosError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
 import { discoveryAccountCodec } from '../../src/discovery/accounts.js';
-import { createCheck, type DiscoveryRecordBody } from '../../src/discovery/check.js';
+import { createCanaries } from '../../src/discovery/canaries.js';
+import { type CanaryExposure, createCheck, type DiscoveryRecordBody } from '../../src/discovery/check.js';
 import { createFingerprinter } from '../../src/discovery/numbers.js';
 import type { DiscoveryAccount, DiscoveryRequest } from '../../src/discovery/types.js';
 import { createMemoryRates, createRedisRates, type Rates } from '../../src/limits/index.js';
@@ -56,6 +57,7 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
   let store: Store;
   let clock: ManualClock;
   let recorded: { id: string; body: DiscoveryRecordBody }[];
+  let exposed: CanaryExposure[];
   let failRecord: boolean;
   let rates: Rates;
 
@@ -65,6 +67,7 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     await migrateToLatest(store);
     clock = createManualClock(Date.UTC(2026, 5, 1));
     recorded = [];
+    exposed = [];
     failRecord = false;
     rates = backend.rates();
   });
@@ -98,6 +101,10 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
       async record(id, body) {
         if (failRecord) throw new Error('ledger down');
         recorded.push({ id, body });
+      },
+      canaries: createCanaries(config.canaries, Buffer.alloc(32, 9)),
+      async recordCanaries(rows) {
+        exposed.push(...rows);
       },
     });
     return { check, accounts };
@@ -236,6 +243,65 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     expect(mixed).toMatchObject({ decision: 'shadow', allowed: [0, 1, 2, 3, 4] });
   });
 
+  it('answers a cohort’s keyed share of canary numbers “registered”, even in shadow, and records it', async () => {
+    const canaries = {
+      prefixes: ['+447700900'],
+      density: 0.1,
+      cohort: 'account',
+      honeyPrefixes: ['+447700800'],
+    };
+    const { check } = makeCheck({ canaries });
+    // A sweep through the whole canary range: shadowed (sweep, sorted, canaries), yet about a tenth
+    // of the range comes back "registered", as it would in a real dump.
+    const range = run(0, 500, '+447700900');
+    const swept = await check.check(request(range, { account: 'bot-a', device: 'bot-a' }), 'svc');
+    expect(swept.decision).toBe('throttle');
+    expect(swept.reasons.map((r) => r.code)).toEqual([
+      'canary.lookup',
+      'enumeration.sweep',
+      'enumeration.sorted',
+    ]);
+    expect(swept.canaries).toEqual([]);
+    const other = makeCheck({
+      canaries,
+      detection: { thresholds: { shadow: 10, throttle: 100, block: 200 } },
+    });
+    const a = await other.check.check(request(range, { account: 'bot-a', device: 'bot-a' }), 'svc');
+    const b = await other.check.check(request(range, { account: 'bot-b', device: 'bot-b' }), 'svc');
+    expect(a.decision).toBe('shadow');
+    expect(a.allowed).toEqual([]);
+    // About 50 of 500 each (binomial, sd ≈ 6.7), and two accounts see different sets.
+    for (const answer of [a, b]) {
+      expect(answer.canaries.length).toBeGreaterThan(25);
+      expect(answer.canaries.length).toBeLessThan(75);
+    }
+    expect(a.canaries).not.toEqual(b.canaries);
+    // The same account is shown the same set again within the rotation period.
+    const again = await other.check.check(request(range, { account: 'bot-a', device: 'bot-a' }), 'svc');
+    expect(again.canaries).toEqual(a.canaries);
+    const exposures = exposed.filter((e) => e.check === a.id);
+    expect(exposures.map((e) => e.number)).toEqual(a.canaries.map((i) => range[i]));
+    expect(exposures[0]).toMatchObject({ account: 'bot-a', cohort: 'a:bot-a', at: clock.now() });
+  });
+
+  it('lets one canary in an address book pass (a typo), and trips on a honey range at once', async () => {
+    const canaries = {
+      prefixes: ['+447700900'],
+      density: 1,
+      cohort: 'account',
+      honeyPrefixes: ['+447700800'],
+    };
+    const { check } = makeCheck({ canaries });
+    const typo = await check.check(request([...book(0, 20), '+447700900123']), 'svc');
+    expect(typo).toMatchObject({ decision: 'allow', canaries: [20], score: 0 });
+    const honey = await check.check(
+      request([...book(20, 20), '+447700800123'], { account: 'acct-2' }),
+      'svc',
+    );
+    expect(honey).toMatchObject({ decision: 'throttle', score: 25, allowed: [] });
+    expect(honey.reasons.map((r) => r.code)).toEqual(['canary.honey_range']);
+  });
+
   it('counts bad entries and repeats, and answers neither', async () => {
     const { check } = makeCheck();
     const decided = await check.check(
@@ -314,6 +380,8 @@ describe('the discovery check when the shared limits do not answer', () => {
         }),
         fingerprint: createFingerprinter(Buffer.alloc(32, 1)),
         record: async () => undefined,
+        canaries: createCanaries(discoveryConfig.parse({}).canaries, Buffer.alloc(32, 1)),
+        recordCanaries: async () => undefined,
       });
       const decided = await check.check(
         { account: 'a', device: 'd', ip: '192.0.2.1', numbers: book(0, 3), mode: 'full' },

@@ -5,20 +5,30 @@ import { createFingerprintSet } from '../../src/discovery/seen.js';
 import { checkEvidence, judge } from '../../src/discovery/signals.js';
 import { book, run } from '../support/numbers.js';
 
-const config = discoveryConfig.parse({}).detection;
+const settings = discoveryConfig.parse({});
+const config = settings.detection;
+const noCanaries = { kind: () => undefined };
 const fingerprint = createFingerprinter(Buffer.alloc(32, 3));
-const none = { asked: 0, dense: 0, withOwn: 0, foreign: 0 };
+const none = { asked: 0, dense: 0, withOwn: 0, foreign: 0, canaries: 0, honey: 0 };
 
 function evidenceOf(numbers: string[], seen = createFingerprintSet(), phone?: string) {
   const read = readNumbers(numbers, fingerprint);
   const fresh = read.numbers.filter((n) => !seen.has(n.fingerprint));
-  return checkEvidence({ config, numbers: read.numbers, fresh, seen, fingerprint, phone });
+  return checkEvidence({
+    config,
+    numbers: read.numbers,
+    fresh,
+    seen,
+    fingerprint,
+    phone,
+    canaries: noCanaries,
+  });
 }
 
 describe('enumeration evidence of one check', () => {
   it('finds no neighbours in an address book, and every number of a run', () => {
-    expect(evidenceOf(book(0, 300))).toEqual({ asked: 300, dense: 0, withOwn: 0, foreign: 0, sorted: false });
-    expect(evidenceOf(run(0, 300))).toEqual({ asked: 300, dense: 300, withOwn: 0, foreign: 0, sorted: true });
+    expect(evidenceOf(book(0, 300))).toEqual({ ...none, asked: 300, sorted: false });
+    expect(evidenceOf(run(0, 300))).toEqual({ ...none, asked: 300, dense: 300, sorted: true });
   });
 
   it('counts numbers within the gap of each other in one check: 10 apart is close, 11 is not', () => {
@@ -57,7 +67,7 @@ describe('judging an account', () => {
 
   it('says nothing of a plain account', () => {
     expect(
-      judge(config, account(300, 240), { asked: 300, dense: 1, withOwn: 300, foreign: 20 }, false),
+      judge(settings, account(300, 240), { ...none, asked: 300, dense: 1, withOwn: 300, foreign: 20 }, false),
     ).toEqual({
       score: 0,
       reasons: [],
@@ -66,12 +76,12 @@ describe('judging an account', () => {
   });
 
   it('adds the points of each signal and escalates: shadow at 10, throttle at 20, block at 30', () => {
-    const sweep = { asked: 150, dense: 150, withOwn: 0, foreign: 0 };
+    const sweep = { ...none, asked: 150, dense: 150 };
     // A sweep alone: 12 points.
-    expect(judge(config, account(0, 0), sweep, false)).toMatchObject({ score: 12, verdict: 'shadow' });
+    expect(judge(settings, account(0, 0), sweep, false)).toMatchObject({ score: 12, verdict: 'shadow' });
     // With its numbers in order: 16. With a low hit rate (30 of 200 = 15 % < 25 %): 26.
-    expect(judge(config, account(0, 0), sweep, true)).toMatchObject({ score: 16, verdict: 'shadow' });
-    const low = judge(config, account(200, 30), sweep, true);
+    expect(judge(settings, account(0, 0), sweep, true)).toMatchObject({ score: 16, verdict: 'shadow' });
+    const low = judge(settings, account(200, 30), sweep, true);
     expect(low).toMatchObject({ score: 26, verdict: 'throttle' });
     expect(low.reasons.map((r) => r.code)).toEqual([
       'enumeration.hit_rate_low',
@@ -80,17 +90,17 @@ describe('judging an account', () => {
     ]);
     // All of it in a foreign country (95 of 100 > 90 %): 32, blocked.
     const foreign = { ...sweep, withOwn: 100, foreign: 95 };
-    expect(judge(config, account(200, 30), foreign, true)).toMatchObject({ score: 32, verdict: 'block' });
+    expect(judge(settings, account(200, 30), foreign, true)).toMatchObject({ score: 32, verdict: 'block' });
   });
 
   it('judges the hit rate only from 200 reported numbers, low under 25 %, high over 98 %', () => {
-    expect(judge(config, account(199, 0), none, false).reasons).toEqual([]);
-    expect(judge(config, account(200, 49), none, false).reasons.map((r) => r.code)).toEqual([
+    expect(judge(settings, account(199, 0), none, false).reasons).toEqual([]);
+    expect(judge(settings, account(200, 49), none, false).reasons.map((r) => r.code)).toEqual([
       'enumeration.hit_rate_low',
     ]);
-    expect(judge(config, account(200, 50), none, false).reasons).toEqual([]);
-    expect(judge(config, account(200, 196), none, false).reasons).toEqual([]);
-    expect(judge(config, account(200, 197), none, false)).toMatchObject({
+    expect(judge(settings, account(200, 50), none, false).reasons).toEqual([]);
+    expect(judge(settings, account(200, 196), none, false).reasons).toEqual([]);
+    expect(judge(settings, account(200, 197), none, false)).toMatchObject({
       score: 10,
       verdict: 'shadow',
       reasons: [{ code: 'enumeration.hit_rate_high', contribution: 10 }],
@@ -98,8 +108,8 @@ describe('judging an account', () => {
   });
 
   it('judges the sweep share only from 100 new numbers, over 30 %', () => {
-    expect(judge(config, account(0, 0), { ...none, asked: 99, dense: 99 }, false).reasons).toEqual([]);
-    expect(judge(config, account(0, 0), { ...none, asked: 100, dense: 30 }, false).reasons).toEqual([]);
-    expect(judge(config, account(0, 0), { ...none, asked: 100, dense: 31 }, false).score).toBe(12);
+    expect(judge(settings, account(0, 0), { ...none, asked: 99, dense: 99 }, false).reasons).toEqual([]);
+    expect(judge(settings, account(0, 0), { ...none, asked: 100, dense: 30 }, false).reasons).toEqual([]);
+    expect(judge(settings, account(0, 0), { ...none, asked: 100, dense: 31 }, false).score).toBe(12);
   });
 });

@@ -155,6 +155,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'ato_model_state',
       'ato_takeovers',
       'discovery_accounts',
+      'discovery_canary_hits',
       'ledger_entries',
       'ledger_records',
       'oidc_states',

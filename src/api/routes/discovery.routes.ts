@@ -29,6 +29,11 @@ const decisionSchema = z.object({
   allowed: z
     .array(z.number().int().min(0))
     .describe('Indexes of the numbers that may be answered truthfully, ascending.'),
+  canaries: z
+    .array(z.number().int().min(0))
+    .describe(
+      'Indexes of canary numbers to answer “registered” with a decoy profile, ascending (empty unless discovery.canaries is set).',
+    ),
   retryAfter: z.number().int().min(0).optional().describe('Seconds until more numbers could be answered.'),
   reasons: z.array(reasonSchema),
   score: z

@@ -5661,6 +5661,8 @@ export interface operations {
                     "application/json": {
                         /** @description Indexes of the numbers that may be answered truthfully, ascending. */
                         allowed: number[];
+                        /** @description Indexes of canary numbers to answer “registered” with a decoy profile, ascending (empty unless discovery.canaries is set). */
+                        canaries: number[];
                         counts: {
                             duplicates: number;
                             invalid: number;

@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Io } from '../../src/cli/context.js';
+import { buildProgram } from '../../src/cli/program.js';
+import { attribute, numberOfLine, scanDump } from '../../src/discovery/attribute.js';
+import { createTestCustos, type TestCustos } from '../support/app.js';
+import { book, run } from '../support/numbers.js';
+
+describe('reading a leaked dump', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'custos-dump-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the number of a line in the forms dumps use, and nothing in lines without one', () => {
+    expect(numberOfLine('+447700900123')).toBe('+447700900123');
+    expect(numberOfLine('447700900123')).toBe('+447700900123');
+    expect(numberOfLine('00447700900123')).toBe('+447700900123');
+    expect(numberOfLine('"Jane Doe","+44 7700 900123",London')).toBe('+447700900123');
+    expect(numberOfLine('id;phone;name\t')).toBeUndefined();
+    expect(numberOfLine('12345')).toBeUndefined();
+    expect(numberOfLine('+99912345678')).toBeUndefined();
+    expect(numberOfLine('')).toBeUndefined();
+  });
+
+  it('counts lines, numbers, rejects, calling codes and canaries of a file', async () => {
+    const file = join(dir, 'dump.csv');
+    const lines = [
+      'phone,name',
+      '447700900001,a',
+      '447700900002,b',
+      '12015550123,c',
+      'garbage',
+      '',
+      '4915112345678,d',
+      '447700900001,a again',
+      '447700800555,honey',
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const canaries = {
+      kind: (n: string) =>
+        n.startsWith('+447700900')
+          ? ('canary' as const)
+          : n.startsWith('+447700800')
+            ? ('honey' as const)
+            : undefined,
+    };
+    const scan = await scanDump(file, canaries);
+    expect(scan).toMatchObject({
+      lines: 9,
+      parsed: 6,
+      rejected: 2,
+      byCallingCode: { '44': 4, '1': 1, '49': 1 },
+      canaries: ['+447700900001', '+447700900002'],
+      honey: 1,
+    });
+    expect(scan.sample.size).toBe(6);
+    // +44 7700 900 is Ofcom's range for drama, assigned to no operator: libphonenumber names no
+    // country for it (and Jersey for +44 7700 8).
+    expect(scan.sample.byCountry).toEqual({ unknown: 3, JE: 1, US: 1, DE: 1 });
+  });
+});
+
+describe('attributing canaries', () => {
+  const exposures = [
+    { number: '+447700900001', account: 'bot-1', cohort: 'a:bot-1', period: 2900, at: 1000 },
+    { number: '+447700900002', account: 'bot-1', cohort: 'a:bot-1', period: 2900, at: 5000 },
+    { number: '+447700900003', account: 'bot-1', cohort: 'a:bot-1', period: 2900, at: 3000 },
+    { number: '+447700900003', account: 'bot-2', cohort: 'a:bot-2', period: 2901, at: 9000 },
+  ];
+
+  it('names the accounts that were shown the dump’s canaries, with their windows and the chance of coincidence', () => {
+    const found = attribute(['+447700900001', '+447700900002', '+447700900003', '+447700900009'], exposures, {
+      density: 0.1,
+      rotation: 1000,
+    });
+    expect(found).toMatchObject({ canaries: 4, explained: 3, unexplained: ['+447700900009'] });
+    expect(found.suspects).toHaveLength(2);
+    const [first, second] = found.suspects;
+    expect(first).toMatchObject({ account: 'bot-1', canaries: 3, coverage: 0.75, from: 1000, to: 5000 });
+    expect(first?.chance).toBeCloseTo(0.001, 12);
+    expect(second).toMatchObject({ account: 'bot-2', canaries: 1, chance: 0.1 });
+    expect(found.cohorts[0]).toEqual({
+      cohort: 'a:bot-1',
+      period: 2900,
+      from: 2_900_000,
+      to: 2_901_000,
+      canaries: 3,
+    });
+  });
+});
+
+describe('custos discovery attribute', () => {
+  let t: TestCustos;
+  let dir: string;
+  const saved = { ...process.env };
+  const settings = {
+    'discovery.canaries.prefixes': ['+447700900'],
+    'discovery.canaries.cohort': 'account',
+    'discovery.detection.thresholds.throttle': 1000,
+    'discovery.detection.thresholds.block': 1000,
+  };
+  beforeEach(async () => {
+    for (const name of Object.keys(process.env)) if (name.startsWith('CUSTOS_')) delete process.env[name];
+    dir = mkdtempSync(join(tmpdir(), 'custos-attribute-'));
+    t = await createTestCustos('sqlite', { dataDir: dir, ...settings });
+  });
+  afterEach(async () => {
+    process.env = { ...saved };
+    await t.dispose();
+  });
+
+  it('traces a dump built from what a scraper learnt back to that scraper, every time', async () => {
+    const check = (account: string, numbers: string[]) =>
+      t.custos.discoveryCheck.check(
+        { account, device: account, ip: '203.0.113.9', numbers, mode: 'full' },
+        'test',
+      );
+    // Two scrapers sweep the canary range; a person's book touches none of it.
+    const learnt = new Map<string, string[]>();
+    for (const account of ['scraper-1', 'scraper-2']) {
+      const numbers = [...run(0, 400, '+447700900'), ...book(0, 50)];
+      const answer = await check(account, numbers);
+      learnt.set(
+        account,
+        answer.canaries.map((i) => numbers[i] as string),
+      );
+    }
+    await check('person', book(100, 200));
+    // The dump: what scraper-2 was told was registered, among numbers from elsewhere, in the
+    // form dumps come in.
+    const dump = join(dir, 'dump.txt');
+    const lines = [...(learnt.get('scraper-2') as string[]), ...book(300, 500, '+447911')].map((n) =>
+      n.slice(1),
+    );
+    writeFileSync(dump, `msisdn\n${lines.join('\n')}\n`);
+    const config = join(dir, 'custos.yaml');
+    writeFileSync(
+      config,
+      [
+        `dataDir: ${dir}`,
+        'discovery:',
+        '  canaries:',
+        "    prefixes: ['+447700900']",
+        '    cohort: account',
+      ].join('\n'),
+    );
+    const out: string[] = [];
+    const io: Io = { out: (text) => out.push(text), err: () => undefined, readStdin: async () => '' };
+    await buildProgram(io)
+      .exitOverride()
+      .parseAsync(['node', 'custos', '--config', config, '--json', 'discovery', 'attribute', '--dump', dump]);
+    const report = JSON.parse(out.join('\n'));
+    const expected = (learnt.get('scraper-2') as string[]).length;
+    expect(expected).toBeGreaterThan(10);
+    expect(report.scan).toMatchObject({
+      lines: lines.length + 1,
+      parsed: lines.length,
+      rejected: 1,
+      canaries: expected,
+    });
+    expect(report.attribution.explained).toBe(expected);
+    expect(report.attribution.suspects[0]).toMatchObject({
+      account: 'scraper-2',
+      canaries: expected,
+      coverage: 1,
+    });
+    // The other scraper shares only the canaries both were shown by chance.
+    const second = report.attribution.suspects[1];
+    if (second) expect(second.canaries).toBeLessThan(expected);
+
+    const markdown: string[] = [];
+    const mdIo: Io = { out: (text) => markdown.push(text), err: () => undefined, readStdin: async () => '' };
+    await buildProgram(mdIo)
+      .exitOverride()
+      .parseAsync(['node', 'custos', '--config', config, 'discovery', 'attribute', '--dump', dump]);
+    expect(markdown.join('\n')).toMatch(/\| scraper-2 \| \d+ \| 100\.0 % \|/);
+  });
+});
