@@ -200,7 +200,15 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         ? createFailoverRates({ primary: sharedRates, fallback: createMemoryRates() })
         : sharedRates;
     closers.unshift(() => rates.close());
-    const discovery = await createDiscoveryDomain({ config, store, clock, logger, ledger, rates });
+    const discovery = await createDiscoveryDomain({
+      config,
+      store,
+      clock,
+      logger,
+      ledger,
+      rates,
+      publish: (event) => bus.publish(event),
+    });
 
     const api = await buildApi({
       logger,

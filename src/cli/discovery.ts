@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { systemClock } from '../core/clock.js';
 import type { Attribution } from '../discovery/attribute.js';
 import { type DumpScan, scanDump } from '../discovery/attribute.js';
-import { formatTime, type GlobalOptions, type Io, usageError, withCustos } from './context.js';
+import { replayLog } from '../discovery/replay.js';
+import { configFrom, formatTime, type GlobalOptions, type Io, usageError, withCustos } from './context.js';
 import { progressReporter } from './progress.js';
 
 // Dumps under 16 MiB read in a moment: no bar.
@@ -105,6 +107,50 @@ export function registerDiscovery(program: Command, io: Io): Command {
           );
         else io.out(attributionMarkdown(options.dump, scan, found));
       });
+    });
+
+  discovery
+    .command('replay')
+    .description(
+      'replay a log of checks (JSON lines: t in unix seconds, account, device, ip, asn?, numbers, registered?, mode) through the guard on event time, and summarise the decisions',
+    )
+    .argument('<file>', 'the log, in time order')
+    .option('--out <file>', 'write one decision line per request ({"decision", "allowed", "reasons"})')
+    .action(async (file: string, _options, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions & { out?: string }>();
+      if (!existsSync(file)) throw usageError(`${JSON.stringify(file)}: no such file`);
+      const config = configFrom(options, io);
+      const bar = progressReporter('replaying (bytes)', { minTotal: progressThreshold });
+      const summary = await replayLog(
+        { file, config: config.discovery, ...(options.out ? { out: options.out } : {}) },
+        { stopwatch: systemClock, onProgress: bar.update },
+      );
+      bar.done();
+      if (options.json) {
+        io.out(JSON.stringify(summary));
+        return;
+      }
+      io.out(
+        `${count(summary.requests)} requests replayed from ${count(summary.lines)} lines in ${summary.seconds.toFixed(1)} s (${count(Math.round(summary.requestsPerSecond))}/s), ${count(summary.accounts)} accounts`,
+      );
+      if (summary.from !== null && summary.to !== null)
+        io.out(`event time ${formatTime(summary.from)} – ${formatTime(summary.to)}`);
+      io.out(
+        `decisions: ${Object.entries(summary.decisions)
+          .map(([decision, n]) => `${decision} ${count(n)}`)
+          .join(', ')}`,
+      );
+      io.out(
+        `numbers: ${count(summary.numbers.asked)} asked, ${count(summary.numbers.answered)} answered (${share(summary.numbers.answered, summary.numbers.asked)}), ${count(summary.numbers.registeredAnswered)} of those registered`,
+      );
+      if (summary.outOfOrder > 0)
+        io.out(
+          `${count(summary.outOfOrder)} requests came earlier than the one before: decided at their own time`,
+        );
+      if (summary.bad > 0) {
+        io.out(`${count(summary.bad)} lines skipped:`);
+        for (const { line, why } of summary.badLines) io.out(`  line ${line}: ${why}`);
+      }
     });
 
   return discovery;

@@ -105,11 +105,13 @@ export function topicMatches(pattern: string, topic: string): boolean {
   return pattern === topic;
 }
 
-/** OCSF 1.8.0 classes Custos emits (category 3, Identity & Access Management). */
+/** OCSF 1.8.0 classes Custos emits: Identity & Access Management (3), and API Activity (6003). */
 export const ocsfClass = {
   accountChange: 3001,
   authentication: 3002,
   userAccessManagement: 3005,
+  /** A contact-discovery check is a read through the platform's API (activity 2, Read). */
+  apiActivity: 6003,
 } as const;
 
 /** What a domain says of an event; the builder adds its id, time and the OCSF derived fields. */

@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { CustosError, isCustosError } from '../core/errors.js';
+import { type CustosEvent, createEvent, ocsfClass } from '../core/events.js';
+import { newId } from '../core/ids.js';
 import type { Job } from '../core/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -13,7 +15,7 @@ import { attribute, type ExposureRow } from './attribute.js';
 import { createCanaries } from './canaries.js';
 import { type CanaryExposure, createCheck, type DiscoveryRecordBody } from './check.js';
 import { createFingerprinter } from './numbers.js';
-import type { DiscoveryAccount } from './types.js';
+import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest } from './types.js';
 
 export const discoveryRecordType = 'discovery.decision';
 
@@ -30,6 +32,8 @@ export async function createDiscoveryDomain(deps: {
   logger: Logger;
   ledger: Pick<Ledger, 'append'>;
   rates: Rates;
+  /** Where every decision is told, for the detections that follow (the bus). */
+  publish?: (event: CustosEvent) => Promise<void>;
 }) {
   const { config, store, clock, logger, ledger } = deps;
   const settings = config.discovery;
@@ -83,7 +87,7 @@ export async function createDiscoveryDomain(deps: {
     }
   }
 
-  const discoveryCheck = createCheck({
+  const checks = createCheck({
     clock,
     config: settings,
     rates: deps.rates,
@@ -93,6 +97,50 @@ export async function createDiscoveryDomain(deps: {
     canaries,
     recordCanaries,
   });
+
+  /** Tells the bus of a decision: who asked, how much, what was answered and why; never the numbers. */
+  function announce(request: DiscoveryRequest, decided: DiscoveryDecision, caller: string): void {
+    if (!deps.publish) return;
+    const event = createEvent({
+      uid: newId('evt', clock),
+      topic: `discovery.check.${decided.decision}`,
+      classUid: ocsfClass.apiActivity,
+      activityId: 2,
+      severityId: decided.decision === 'allow' ? 1 : decided.decision === 'block' ? 4 : 3,
+      time: request.time ?? clock.now(),
+      message: `contact discovery: ${decided.decision} for ${decided.counts.numbers} numbers`,
+      correlationUid: decided.id,
+      payload: {
+        check: decided.id,
+        caller,
+        account: request.account,
+        device: request.device,
+        ip: request.ip,
+        asn: request.asn ?? null,
+        mode: request.mode,
+        decision: decided.decision,
+        score: decided.score,
+        counts: decided.counts,
+        allowed: decided.allowed.length,
+        canaries: decided.canaries.length,
+        reasons: decided.reasons.map((r) => r.code),
+      },
+    });
+    deps
+      .publish(event)
+      .catch((error: unknown) =>
+        logger.warn({ err: error, check: decided.id }, 'a discovery decision did not reach the bus'),
+      );
+  }
+
+  const discoveryCheck = {
+    ...checks,
+    async check(request: DiscoveryRequest, caller: string): Promise<DiscoveryDecision> {
+      const decided = await checks.check(request, caller);
+      announce(request, decided, caller);
+      return decided;
+    },
+  };
 
   const discoveryAttribution = {
     canaries,

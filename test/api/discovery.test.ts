@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CustosEvent } from '../../src/core/events.js';
 import { createClient } from '../../src/sdk/index.js';
 import { callAs, createTestCustos, type Person, signedInPerson, type TestCustos } from '../support/app.js';
 import { book } from '../support/numbers.js';
@@ -76,6 +77,33 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
       counts: { new: 20 },
       reasons: [{ code: 'quota.exhausted' }],
     });
+  });
+
+  it('tells the bus of every decision, with counts and reasons but never the numbers', async () => {
+    const seen: CustosEvent[] = [];
+    await t.custos.bus.subscribe(
+      'discovery.*',
+      async (event) => {
+        seen.push(event);
+      },
+      { name: 'test' },
+    );
+    await post('/v1/discovery/check', sync(book(0, 30)));
+    await post('/v1/discovery/check', sync(book(100, 90)));
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen.map((e) => e.topic)).toEqual(['discovery.check.allow', 'discovery.check.partial']);
+    expect(seen[1]).toMatchObject({
+      class_uid: 6003,
+      activity_id: 2,
+      unmapped: {
+        account: 'acct-1',
+        decision: 'partial',
+        counts: { new: 90 },
+        allowed: 70,
+        reasons: ['quota.exhausted'],
+      },
+    });
+    expect(JSON.stringify(seen)).not.toContain('+447700');
   });
 
   it('takes the registered numbers, in the check or afterwards, and answers the hit rate', async () => {
