@@ -140,6 +140,27 @@ export const discoveryConfig = z
       })
       .strict()
       .prefault({}),
+    fleets: z
+      .object({
+        window: duration('24h').describe(
+          'How long shared addresses, subnets and devices link accounts into a fleet.',
+        ),
+        recompute: duration('10m').describe('How often (in event time) fleets are found again.'),
+        minAccounts: int(2, 1_000_000).default(5).describe('Fewest accounts that make a fleet.'),
+        maxLinkAccounts: int(2, 10_000_000)
+          .default(5_000)
+          .describe('An address or subnet shared by more accounts than this links none (a carrier’s NAT).'),
+        registrationWindow: duration('10m').describe(
+          'Accounts first seen within this much of each other on the same network are linked.',
+        ),
+        canaryRatio: int(1, 1_000_000_000)
+          .default(1000)
+          .describe(
+            'A fleet’s canary lookups count only when at least one in this many of its new numbers is one.',
+          ),
+      })
+      .strict()
+      .prefault({}),
     canaries: z
       .object({
         prefixes: z

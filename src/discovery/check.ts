@@ -7,10 +7,11 @@ import type { Rates } from '../limits/rates.js';
 import type { AccountStates } from '../store/account-state.js';
 import { newDiscoveryAccount } from './accounts.js';
 import type { Canaries } from './canaries.js';
+import type { FleetTracker } from './fleets.js';
 import { type LimitDimension, planLimits } from './limits.js';
 import { type ReadNumber, readNumbers } from './numbers.js';
 import { createQuota } from './quota.js';
-import { addEvidence, checkEvidence, judge } from './signals.js';
+import { addEvidence, checkEvidence, judge, verdictOf } from './signals.js';
 import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest, DiscoveryVerdict } from './types.js';
 
 /** What the ledger keeps of a check that was not a plain allow (`discovery.decision`). */
@@ -45,6 +46,8 @@ export interface CheckDeps {
   /** Checks remembered for results reports; 100,000 by default. */
   recentChecks?: number;
   canaries: Canaries;
+  /** Fleets found among recent accounts; none when absent. */
+  fleets?: FleetTracker;
   /** Durably records canary numbers answered "registered" to an account; throws when it cannot. */
   recordCanaries(exposures: CanaryExposure[]): Promise<void>;
 }
@@ -155,8 +158,21 @@ export function createCheck(deps: CheckDeps) {
         const evidence = addEvidence(state.evidence, found);
         const judged = judge(config, state, evidence, found.sorted);
         reasons.push(...judged.reasons);
+        let score = judged.score;
+        if (deps.fleets) {
+          deps.fleets.observe(request, { ...state, evidence });
+          const fleet = deps.fleets.fleetOf(request.account, request.time);
+          if (fleet) {
+            reasons.push({
+              code: 'fleet.member',
+              message: `One of ${fleet.accounts.length} accounts linked by shared addresses, subnets, devices or registration times that together look like enumeration (${fleet.judgement.reasons.map((r) => r.code).join(', ')}; ${fleet.evidence.asked} new numbers asked).`,
+              contribution: fleet.judgement.score,
+            });
+            score += fleet.judgement.score;
+          }
+        }
 
-        let decision: DiscoveryVerdict = judged.verdict;
+        let decision: DiscoveryVerdict = verdictOf(config.detection, score);
         let allowed: ReadNumber[] = [];
         let granted = 0;
         let retryAfterMs: number | undefined;
@@ -235,7 +251,7 @@ export function createCheck(deps: CheckDeps) {
             mode: request.mode,
             caller,
             decision,
-            score: judged.score,
+            score,
             allowed: indexes.length,
             canaries: canaryIndexes.length,
             retryAfterMs: retryAfterMs ?? null,
@@ -264,7 +280,7 @@ export function createCheck(deps: CheckDeps) {
           canaries: canaryIndexes,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           reasons,
-          score: judged.score,
+          score,
           counts,
           quotaRemaining: quota.available(state.quotaTat, request.time),
         };

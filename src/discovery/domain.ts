@@ -14,6 +14,7 @@ import { discoveryAccountCodec } from './accounts.js';
 import { attribute, type ExposureRow } from './attribute.js';
 import { createCanaries } from './canaries.js';
 import { type CanaryExposure, createCheck, type DiscoveryRecordBody } from './check.js';
+import { createFleetTracker } from './fleets.js';
 import { createFingerprinter } from './numbers.js';
 import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest } from './types.js';
 
@@ -53,6 +54,8 @@ export async function createDiscoveryDomain(deps: {
     settings.canaries,
     Buffer.from(await sharedSecret(store, clock, 'discovery.canary'), 'hex'),
   );
+
+  const fleets = createFleetTracker(settings);
 
   async function recordCanaries(exposures: CanaryExposure[]): Promise<void> {
     await store.insertMany([
@@ -96,6 +99,7 @@ export async function createDiscoveryDomain(deps: {
     record,
     canaries,
     recordCanaries,
+    fleets,
   });
 
   /** Tells the bus of a decision: who asked, how much, what was answered and why; never the numbers. */
@@ -154,7 +158,7 @@ export async function createDiscoveryDomain(deps: {
     { name: 'discovery.accounts.flush', intervalMs: settings.flushInterval, run: () => accounts.flush() },
   ];
   return {
-    services: { discoveryCheck, discoveryAttribution },
+    services: { discoveryCheck, discoveryAttribution, discoveryFleets: { flagged: () => fleets.flagged() } },
     jobs,
     flush: () => accounts.flush(),
     stats: () => accounts.stats(),

@@ -7,6 +7,7 @@ import { isCustosError } from '../core/errors.js';
 import { createMemoryRates } from '../limits/rates.js';
 import { createCanaries } from './canaries.js';
 import { createCheck } from './check.js';
+import { createFleetTracker } from './fleets.js';
 import { createFingerprinter } from './numbers.js';
 import {
   type DiscoveryAccount,
@@ -107,6 +108,7 @@ export async function replayLog(
     record: async () => undefined,
     canaries: createCanaries(input.config.canaries, keyOf('canary')),
     recordCanaries: async () => undefined,
+    fleets: createFleetTracker(input.config),
   });
   const summary: ReplaySummary = {
     lines: 0,

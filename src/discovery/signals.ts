@@ -168,10 +168,19 @@ export function judge(
     }
   }
   const score = reasons.reduce((sum, r) => sum + r.contribution, 0);
+  return { score, reasons, verdict: verdictOf(config, score) };
+}
+
+/** The answer a score escalates to. */
+export function verdictOf(config: Pick<Detection, 'thresholds'>, score: number): DiscoveryVerdict {
   const t = config.thresholds;
-  const verdict: DiscoveryVerdict =
-    score >= t.block ? 'block' : score >= t.throttle ? 'throttle' : score >= t.shadow ? 'shadow' : 'allow';
-  return { score, reasons, verdict };
+  return score >= t.block
+    ? 'block'
+    : score >= t.throttle
+      ? 'throttle'
+      : score >= t.shadow
+        ? 'shadow'
+        : 'allow';
 }
 
 /** Evidence with a check's added. */

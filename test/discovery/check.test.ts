@@ -10,6 +10,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { discoveryAccountCodec } from '../../src/discovery/accounts.js';
 import { createCanaries } from '../../src/discovery/canaries.js';
 import { type CanaryExposure, createCheck, type DiscoveryRecordBody } from '../../src/discovery/check.js';
+import { createFleetTracker } from '../../src/discovery/fleets.js';
 import { createFingerprinter } from '../../src/discovery/numbers.js';
 import type { DiscoveryAccount, DiscoveryRequest } from '../../src/discovery/types.js';
 import { createMemoryRates, createRedisRates, type Rates } from '../../src/limits/index.js';
@@ -106,6 +107,7 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
       async recordCanaries(rows) {
         exposed.push(...rows);
       },
+      fleets: createFleetTracker(config),
     });
     return { check, accounts };
   }
@@ -300,6 +302,33 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     );
     expect(honey).toMatchObject({ decision: 'throttle', score: 25, allowed: [] });
     expect(honey.reasons.map((r) => r.code)).toEqual(['canary.honey_range']);
+  });
+
+  it('shadows every member of a fleet of slow sweepers once the fleet is found', async () => {
+    const { check } = makeCheck();
+    // 20 accounts, each asking for 10 consecutive numbers an hour through 5 shared proxies:
+    // 10 per check and 30 per account stay under every minimum of one account.
+    const sweep = (i: number, round: number) =>
+      check.check(
+        request(run(1000 * i + 10 * round, 10), {
+          account: `slow-${i}`,
+          device: `slow-${i}`,
+          ip: `203.0.113.${(i + round) % 5}`,
+        }),
+        'svc',
+      );
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 20; i++) {
+        const answer = await sweep(i, round);
+        // Fleets are found every 10 minutes of event time; the first round sees none yet.
+        if (round === 0) expect(answer.decision).toBe('allow');
+      }
+      clock.advance(hour);
+    }
+    const next = await sweep(0, 3);
+    expect(next.decision).toBe('shadow');
+    expect(next.reasons.map((r) => r.code)).toEqual(['fleet.member']);
+    expect(next.reasons[0]?.message).toMatch(/One of 20 accounts/);
   });
 
   it('counts bad entries and repeats, and answers neither', async () => {
