@@ -10,15 +10,21 @@ import type { Rates } from '../limits/rates.js';
 import { createAccountStates } from '../store/account-state.js';
 import { sharedSecret } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
+import { createHourlyTallies } from '../store/tallies.js';
 import { discoveryAccountCodec } from './accounts.js';
 import { attribute, type ExposureRow } from './attribute.js';
 import { createCanaries } from './canaries.js';
 import { type CanaryExposure, createCheck, type DiscoveryRecordBody } from './check.js';
 import { createFleetTracker } from './fleets.js';
 import { createFingerprinter } from './numbers.js';
+import {
+  createDiscoveryQueries,
+  decisionColumns,
+  decisionRow,
+  discoveryRecordType,
+  leadingReason,
+} from './queries.js';
 import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest } from './types.js';
-
-export const discoveryRecordType = 'discovery.decision';
 
 /**
  * The contact-discovery guard built from the `discovery.*` settings: checks decided on the shared
@@ -31,12 +37,14 @@ export async function createDiscoveryDomain(deps: {
   store: Store;
   clock: Clock;
   logger: Logger;
-  ledger: Pick<Ledger, 'append'>;
+  ledger: Pick<Ledger, 'append' | 'record'>;
   rates: Rates;
   /** Where every decision is told, for the detections that follow (the bus). */
   publish?: (event: CustosEvent) => Promise<void>;
 }) {
   const { config, store, clock, logger, ledger } = deps;
+  // How often a node adds its decision counts to the store (the charts' data).
+  const countFlushMs = 60_000;
   const settings = config.discovery;
   const accounts = createAccountStates<DiscoveryAccount>({
     store,
@@ -56,6 +64,7 @@ export async function createDiscoveryDomain(deps: {
   );
 
   const fleets = createFleetTracker(settings);
+  const tallies = createHourlyTallies({ store, table: 'discovery_decision_counts' });
 
   async function recordCanaries(exposures: CanaryExposure[]): Promise<void> {
     await store.insertMany([
@@ -83,7 +92,16 @@ export async function createDiscoveryDomain(deps: {
 
   async function record(id: string, body: DiscoveryRecordBody): Promise<void> {
     try {
-      await ledger.append({ type: discoveryRecordType, id, body });
+      await ledger.append(
+        { type: discoveryRecordType, id, body },
+        {
+          alsoInsert: {
+            table: 'discovery_decisions',
+            columns: decisionColumns,
+            values: decisionRow(id, body),
+          },
+        },
+      );
     } catch (error) {
       if (isCustosError(error)) throw error;
       throw new CustosError('ledger.unavailable');
@@ -141,6 +159,7 @@ export async function createDiscoveryDomain(deps: {
     ...checks,
     async check(request: DiscoveryRequest, caller: string): Promise<DiscoveryDecision> {
       const decided = await checks.check(request, caller);
+      tallies.record(decided.decision, leadingReason(decided.reasons), request.time ?? clock.now());
       announce(request, decided, caller);
       return decided;
     },
@@ -156,11 +175,21 @@ export async function createDiscoveryDomain(deps: {
 
   const jobs: Job[] = [
     { name: 'discovery.accounts.flush', intervalMs: settings.flushInterval, run: () => accounts.flush() },
+    { name: 'discovery.counts.flush', intervalMs: countFlushMs, run: () => tallies.flush() },
   ];
   return {
-    services: { discoveryCheck, discoveryAttribution, discoveryFleets: { flagged: () => fleets.flagged() } },
+    services: {
+      discoveryCheck,
+      discoveryAttribution,
+      discoveryFleets: { flagged: () => fleets.flagged() },
+      discoveryQueries: createDiscoveryQueries({ store, ledger }),
+      discoveryTallies: tallies,
+    },
     jobs,
-    flush: () => accounts.flush(),
+    async flush(): Promise<void> {
+      await accounts.flush();
+      await tallies.flush();
+    },
     stats: () => accounts.stats(),
   };
 }

@@ -41,6 +41,7 @@ export const rolePermissions = {
     'ledger.read',
     'ledger.records.read',
     'ato.read',
+    'discovery.read',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
   // revoke any grant, and keep the protected-subject list.
@@ -70,6 +71,7 @@ export const rolePermissions = {
     'access.reviews.fallback',
     'ledger.read',
     'ato.read',
+    'discovery.read',
     'ato.takeovers.write',
   ],
   approver: [
@@ -123,6 +125,7 @@ export const rolePermissions = {
     'ledger.read',
     'ledger.records.read',
     'ato.read',
+    'discovery.read',
   ],
   // Internal tools call the access check with a service key; no human role can, so no person
   // can mint a permit for themselves by calling the enforcement point.

@@ -311,6 +311,21 @@ export interface DiscoveryCanaryHitsTable {
   check_id: string;
 }
 
+/** A contact-discovery decision other than allow, indexed for the console. */
+export interface DiscoveryDecisionsTable {
+  record_id: string;
+  at: Millis;
+  account: string;
+  device: string;
+  ip: string;
+  decision: string;
+  score: number;
+  reason: string;
+  numbers: number;
+  allowed: number;
+  caller: string;
+}
+
 /** One assessment, indexed for search; its full reasons are in its `ato.decision` ledger record. */
 export interface AtoDecisionsTable {
   record_id: string;
@@ -379,6 +394,8 @@ export interface Database {
   ato_model_state: AtoModelStateTable;
   discovery_accounts: DiscoveryAccountsTable;
   discovery_canary_hits: DiscoveryCanaryHitsTable;
+  discovery_decisions: DiscoveryDecisionsTable;
+  discovery_decision_counts: AccessCheckCountsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

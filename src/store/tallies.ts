@@ -12,7 +12,7 @@ export interface HourlyTally {
 export const hourMs = 3_600_000;
 
 /** The tables that hold hourly tallies; they share one shape. */
-export type TallyTable = 'access_check_counts' | 'ato_decision_counts';
+export type TallyTable = 'access_check_counts' | 'ato_decision_counts' | 'discovery_decision_counts';
 
 export type HourlyTallies = ReturnType<typeof createHourlyTallies>;
 

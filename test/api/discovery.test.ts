@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CustosEvent } from '../../src/core/events.js';
 import { createClient } from '../../src/sdk/index.js';
 import { callAs, createTestCustos, type Person, signedInPerson, type TestCustos } from '../support/app.js';
-import { book } from '../support/numbers.js';
+import { book, run } from '../support/numbers.js';
 import { backends } from '../support/services.js';
 
 // The contact-discovery guard through its routes, on each store: what the platform sends, what it
@@ -170,6 +170,68 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
     });
     expect((await post('/v1/discovery/check', sync(book(0, 2)), other.token)).statusCode).toBe(403);
     expect((await post('/v1/discovery/check', sync(book(0, 2)), 'nope')).statusCode).toBe(401);
+  });
+
+  it('lets analysts read decisions, offenders, charts, fleets and canary hits, and no one else', async () => {
+    await post('/v1/discovery/check', sync(book(0, 60)));
+    const over = (await post('/v1/discovery/check', sync(book(100, 60)))).json();
+    await post('/v1/discovery/check', sync(run(0, 150), { account: 'bot', device: 'bot' }));
+    await t.custos.discoveryTallies.flush();
+    const from = t.clock.now() - 3_600_000;
+    const to = t.clock.now() + 3_600_000;
+
+    const summary = await callAs(t.custos, analyst, 'GET', `/v1/discovery/summary?from=${from}&to=${to}`);
+    expect(summary.statusCode).toBe(200);
+    const byDecision: Record<string, number> = {};
+    for (const row of summary.json().counts)
+      byDecision[row.decision] = (byDecision[row.decision] ?? 0) + row.count;
+    expect(byDecision).toEqual({ allow: 1, partial: 1, shadow: 1 });
+
+    const offenders = (
+      await callAs(t.custos, analyst, 'GET', `/v1/discovery/offenders?from=${from}&to=${to}`)
+    ).json();
+    expect(offenders.offenders.map((o: { account: string }) => o.account)).toEqual(['bot', 'acct-1']);
+    expect(offenders.offenders[0]).toMatchObject({
+      decisions: 1,
+      maxScore: 16,
+      lastDecision: 'shadow',
+      reason: 'enumeration.sweep',
+    });
+
+    const search = await callAs(t.custos, analyst, 'POST', '/v1/discovery/decisions/search', {
+      account: 'acct-1',
+    });
+    expect(search.json().decisions).toMatchObject([
+      { id: over.id, decision: 'partial', reason: 'quota.exhausted', numbers: 60, allowed: 40 },
+    ]);
+    const one = await callAs(t.custos, analyst, 'GET', `/v1/discovery/decisions/${over.id}`);
+    expect(one.json()).toMatchObject({
+      id: over.id,
+      decision: 'partial',
+      counts: { new: 60 },
+      reasons: [{ code: 'quota.exhausted' }],
+    });
+    expect(one.json().ledgerIndex).toBeGreaterThanOrEqual(0);
+
+    expect((await callAs(t.custos, analyst, 'GET', '/v1/discovery/fleets')).json()).toEqual({ fleets: [] });
+    expect((await callAs(t.custos, analyst, 'GET', '/v1/discovery/canary-hits')).json()).toEqual({
+      hits: [],
+    });
+
+    const engineer = await signedInPerson(t.custos, 'eve', ['engineer']);
+    for (const url of [
+      `/v1/discovery/summary?from=${from}&to=${to}`,
+      '/v1/discovery/fleets',
+      '/v1/discovery/canary-hits',
+    ]) {
+      expect((await callAs(t.custos, engineer, 'GET', url)).statusCode).toBe(403);
+    }
+    const asService = await t.custos.api.app.inject({
+      method: 'GET',
+      url: '/v1/discovery/fleets',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(asService.statusCode).toBe(403);
   });
 
   it('keeps the quota across a restart, and the SDK helper calls the same routes', async () => {

@@ -156,6 +156,8 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'ato_takeovers',
       'discovery_accounts',
       'discovery_canary_hits',
+      'discovery_decision_counts',
+      'discovery_decisions',
       'ledger_entries',
       'ledger_records',
       'oidc_states',

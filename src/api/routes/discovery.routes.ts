@@ -5,7 +5,7 @@ import type { DiscoveryServices } from '../../discovery/domain.js';
 import { discoveryModes, discoveryVerdicts } from '../../discovery/types.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
-import { subjectId } from '../schemas.js';
+import { idParam, limit, subjectId } from '../schemas.js';
 import type { App } from '../types.js';
 
 const token = (max: number, what: string) =>
@@ -51,7 +51,70 @@ const decisionSchema = z.object({
   quotaRemaining: z.number().int().describe('New numbers the account may still look up now.'),
 });
 
-/** The contact-discovery guard: the platform's check and results calls. */
+const time = z.number().int().min(0).max(8_640_000_000_000_000);
+
+const decisionRowSchema = z.object({
+  id: z.string(),
+  at: z.number(),
+  account: z.string(),
+  device: z.string(),
+  ip: z.string(),
+  decision: z.string(),
+  score: z.number(),
+  reason: z.string().describe('The reason that added most to the score.'),
+  numbers: z.number().int(),
+  allowed: z.number().int(),
+});
+
+const recordSchema = z.object({
+  id: z.string(),
+  ledgerIndex: z.number(),
+  at: z.number(),
+  decidedAt: z.number(),
+  account: z.string(),
+  device: z.string(),
+  ip: z.string(),
+  asn: z.number().nullable(),
+  mode: z.string(),
+  caller: z.string(),
+  decision: z.string(),
+  score: z.number(),
+  allowed: z.number().int(),
+  canaries: z.number().int(),
+  retryAfterMs: z.number().nullable(),
+  counts: z.object({
+    numbers: z.number().int(),
+    invalid: z.number().int(),
+    duplicates: z.number().int(),
+    new: z.number().int(),
+    known: z.number().int(),
+  }),
+  reasons: z.array(reasonSchema),
+});
+
+const window = z
+  .object({
+    from: z.coerce.number().int().min(0),
+    to: z.coerce.number().int().min(0),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+  })
+  .strict()
+  .refine(
+    (q) => q.to > q.from && q.to - q.from <= 92 * 86_400_000,
+    'from must be before to, at most 92 days apart',
+  );
+
+/** The cursor of a decisions page: time and id of the last row, opaque. */
+const cursorText = (at: number, id: string): string => Buffer.from(`${at}.${id}`).toString('base64url');
+function parseCursor(text: string): { at: number; id: string } {
+  const [at, id] = Buffer.from(text, 'base64url').toString('utf8').split('.');
+  if (!at || !id || !/^\d+$/.test(at) || !/^dch_[0-9A-Z]{26}$/.test(id)) {
+    throw new CustosError('request.invalid', 'the cursor is not one this server gave');
+  }
+  return { at: Number(at), id };
+}
+
+/** The contact-discovery guard: the platform's check and results calls, and the console's reads. */
 export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: number }): void {
   app.post(
     '/v1/discovery/check',
@@ -147,5 +210,198 @@ export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: 
         registered: registered.length,
       });
     },
+  );
+
+  app.get(
+    '/v1/discovery/summary',
+    {
+      config: { access: { permission: 'discovery.read' } },
+      schema: {
+        operationId: 'getDiscoverySummary',
+        tags: ['discovery'],
+        summary: 'Checks per hour by decision and leading reason, and the fleets flagged now.',
+        querystring: window,
+        response: {
+          200: z.object({
+            from: z.number(),
+            to: z.number(),
+            counts: z.array(
+              z.object({
+                hour: z.number(),
+                decision: z.string(),
+                reason: z.string(),
+                count: z.number().int(),
+              }),
+            ),
+            fleets: z.number().int().describe('Fleets flagged on this node at its last recompute.'),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query;
+      return {
+        from,
+        to,
+        counts: await deps.discoveryTallies.between(from, to),
+        fleets: deps.discoveryFleets.flagged().length,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/discovery/offenders',
+    {
+      config: { access: { permission: 'discovery.read' } },
+      schema: {
+        operationId: 'listDiscoveryOffenders',
+        tags: ['discovery'],
+        summary: 'Accounts with decisions other than allow in the window, worst score first.',
+        querystring: window,
+        response: {
+          200: z.object({
+            offenders: z.array(
+              z.object({
+                account: z.string(),
+                decisions: z.number().int(),
+                maxScore: z.number(),
+                numbers: z.number().int(),
+                lastAt: z.number(),
+                lastDecision: z.string(),
+                reason: z.string(),
+              }),
+            ),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const { from, to, limit } = request.query;
+      return { offenders: await deps.discoveryQueries.offenders(from, to, limit ?? 50) };
+    },
+  );
+
+  app.post(
+    '/v1/discovery/decisions/search',
+    {
+      config: { access: { permission: 'discovery.read' } },
+      schema: {
+        operationId: 'searchDiscoveryDecisions',
+        tags: ['discovery'],
+        summary: 'Decisions other than allow, by account and decision, newest first.',
+        body: z
+          .object({
+            account: subjectId.optional(),
+            decision: z.enum(discoveryVerdicts).optional(),
+            from: time.optional(),
+            to: time.optional(),
+            cursor: z.string().max(128).optional(),
+            limit: z.number().int().min(1).max(200).default(50),
+          })
+          .strict(),
+        response: {
+          200: z.object({ decisions: z.array(decisionRowSchema), next: z.string().nullable() }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const { cursor, ...filters } = request.body;
+      const page = await deps.discoveryQueries.search({
+        ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)),
+        limit: filters.limit,
+        ...(cursor ? { before: parseCursor(cursor) } : {}),
+      });
+      return { decisions: page.rows, next: page.next ? cursorText(page.next.at, page.next.id) : null };
+    },
+  );
+
+  app.get(
+    '/v1/discovery/decisions/:id',
+    {
+      config: { access: { permission: 'discovery.read' } },
+      schema: {
+        operationId: 'getDiscoveryDecision',
+        tags: ['discovery'],
+        summary: 'One decision as the ledger holds it: who asked, the counts and every reason.',
+        params: idParam('dch'),
+        response: { 200: recordSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => deps.discoveryQueries.get(request.params.id),
+  );
+
+  app.get(
+    '/v1/discovery/fleets',
+    {
+      config: { access: { permission: 'discovery.read' } },
+      schema: {
+        operationId: 'listDiscoveryFleets',
+        tags: ['discovery'],
+        summary: 'Fleets flagged at this node’s last recompute: accounts judged together, worst first.',
+        response: {
+          200: z.object({
+            fleets: z.array(
+              z.object({
+                id: z.string(),
+                size: z.number().int(),
+                accounts: z.array(z.string()).describe('The first 50 accounts.'),
+                score: z.number(),
+                verdict: z.string(),
+                reasons: z.array(reasonSchema),
+                asked: z.number().int(),
+                since: z.number(),
+                at: z.number(),
+              }),
+            ),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({
+      fleets: deps.discoveryFleets.flagged().map((f) => ({
+        id: f.id,
+        size: f.accounts.length,
+        accounts: f.accounts.slice(0, 50),
+        score: f.judgement.score,
+        verdict: f.judgement.verdict,
+        reasons: f.judgement.reasons,
+        asked: f.evidence.asked,
+        since: f.since,
+        at: f.at,
+      })),
+    }),
+  );
+
+  app.get(
+    '/v1/discovery/canary-hits',
+    {
+      config: { access: { permission: 'discovery.read' } },
+      schema: {
+        operationId: 'listCanaryHits',
+        tags: ['discovery'],
+        summary: 'Canary numbers answered “registered”, newest first: who was shown which, and when.',
+        querystring: z.object({ limit: limit(500) }).strict(),
+        response: {
+          200: z.object({
+            hits: z.array(
+              z.object({
+                number: z.string(),
+                account: z.string(),
+                cohort: z.string(),
+                period: z.number(),
+                at: z.number(),
+                check: z.string(),
+              }),
+            ),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => ({ hits: await deps.discoveryQueries.canaryHits(request.query.limit ?? 100) }),
   );
 }

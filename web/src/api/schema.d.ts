@@ -880,6 +880,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/discovery/canary-hits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Canary numbers answered “registered”, newest first: who was shown which, and when. */
+        get: operations["listCanaryHits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/discovery/check": {
         parameters: {
             query?: never;
@@ -897,6 +914,74 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/discovery/decisions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One decision as the ledger holds it: who asked, the counts and every reason. */
+        get: operations["getDiscoveryDecision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/discovery/decisions/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decisions other than allow, by account and decision, newest first. */
+        post: operations["searchDiscoveryDecisions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/discovery/fleets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fleets flagged at this node’s last recompute: accounts judged together, worst first. */
+        get: operations["listDiscoveryFleets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/discovery/offenders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Accounts with decisions other than allow in the window, worst score first. */
+        get: operations["listDiscoveryOffenders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/discovery/results": {
         parameters: {
             query?: never;
@@ -908,6 +993,23 @@ export type paths = {
         put?: never;
         /** How many of the numbers a check allowed turned out registered: the hit rate the guard watches. */
         post: operations["reportDiscoveryResults"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/discovery/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Checks per hour by decision and leading reason, and the fleets flagged now. */
+        get: operations["getDiscoverySummary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5188,7 +5290,7 @@ export interface operations {
                         csrfToken: string;
                         expiresAt: number;
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "discovery.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -5500,7 +5602,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "discovery.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -5613,6 +5715,64 @@ export interface operations {
             };
             /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCanaryHits: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        hits: {
+                            account: string;
+                            at: number;
+                            check: string;
+                            cohort: string;
+                            number: string;
+                            period: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5737,6 +5897,287 @@ export interface operations {
             };
         };
     };
+    getDiscoveryDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description contact-discovery check id (dch_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: string;
+                        allowed: number;
+                        asn: number | null;
+                        at: number;
+                        caller: string;
+                        canaries: number;
+                        counts: {
+                            duplicates: number;
+                            invalid: number;
+                            known: number;
+                            new: number;
+                            numbers: number;
+                        };
+                        decidedAt: number;
+                        decision: string;
+                        device: string;
+                        id: string;
+                        ip: string;
+                        ledgerIndex: number;
+                        mode: string;
+                        reasons: {
+                            code: string;
+                            /** @description Points this signal adds to the enumeration score. */
+                            contribution?: number;
+                            message: string;
+                        }[];
+                        retryAfterMs: number | null;
+                        score: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchDiscoveryDecisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A platform user id: 1-128 of A-Z a-z 0-9 _ . : @ + - */
+                    account?: string;
+                    cursor?: string;
+                    /** @enum {string} */
+                    decision?: "allow" | "partial" | "throttle" | "block" | "shadow";
+                    from?: number;
+                    /** @default 50 */
+                    limit?: number;
+                    to?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decisions: {
+                            account: string;
+                            allowed: number;
+                            at: number;
+                            decision: string;
+                            device: string;
+                            id: string;
+                            ip: string;
+                            numbers: number;
+                            /** @description The reason that added most to the score. */
+                            reason: string;
+                            score: number;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDiscoveryFleets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fleets: {
+                            /** @description The first 50 accounts. */
+                            accounts: string[];
+                            asked: number;
+                            at: number;
+                            id: string;
+                            reasons: {
+                                code: string;
+                                /** @description Points this signal adds to the enumeration score. */
+                                contribution?: number;
+                                message: string;
+                            }[];
+                            score: number;
+                            since: number;
+                            size: number;
+                            verdict: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDiscoveryOffenders: {
+        parameters: {
+            query: {
+                from: number;
+                limit?: number;
+                to: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        offenders: {
+                            account: string;
+                            decisions: number;
+                            lastAt: number;
+                            lastDecision: string;
+                            maxScore: number;
+                            numbers: number;
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     reportDiscoveryResults: {
         parameters: {
             query?: never;
@@ -5807,6 +6248,68 @@ export interface operations {
             };
             /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDiscoverySummary: {
+        parameters: {
+            query: {
+                from: number;
+                limit?: number;
+                to: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            count: number;
+                            decision: string;
+                            hour: number;
+                            reason: string;
+                        }[];
+                        /** @description Fleets flagged on this node at its last recompute. */
+                        fleets: number;
+                        from: number;
+                        to: number;
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
