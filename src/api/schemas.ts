@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration, roleNames } from '../core/config.js';
+import { CustosError } from '../core/errors.js';
 import { type IdPrefix, idSchema } from '../core/ids.js';
 import { maxPasswordLength } from '../identity/passwords.js';
 import { userRoles } from '../identity/roles.js';
@@ -39,6 +40,40 @@ export const flag = z
   .enum(['true', 'false'])
   .optional()
   .transform((v) => v === 'true');
+
+/** Milliseconds since the Unix epoch, within what a JavaScript Date can hold. */
+export const epochMs = z
+  .number()
+  .int()
+  .min(0)
+  .max(8_640_000_000_000_000)
+  .describe('Milliseconds since the Unix epoch.');
+
+/** Printable ASCII without spaces (ids the platform mints: devices, events). */
+export const printableToken = (max: number, what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x21-\x7e]+$/, `expected printable ASCII without spaces for ${what}`);
+
+/**
+ * The cursor of a page ordered by (time, id) descending: the last row's time and id, base64url,
+ * opaque to clients and free of personal data. `parse` refuses anything this server did not give.
+ */
+export function timeIdCursor(prefix: IdPrefix) {
+  const idShape = new RegExp(`^${prefix}_[0-9A-Z]{26}$`);
+  return {
+    text: (at: number, id: string): string => Buffer.from(`${at}.${id}`).toString('base64url'),
+    parse(text: string): { at: number; id: string } {
+      const [at, id] = Buffer.from(text, 'base64url').toString('utf8').split('.');
+      if (!at || !id || !/^\d+$/.test(at) || !idShape.test(id)) {
+        throw new CustosError('request.invalid', 'the cursor is not one this server gave');
+      }
+      return { at: Number(at), id };
+    },
+  };
+}
 
 /** A page size in a query string. */
 export const limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();

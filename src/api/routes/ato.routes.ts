@@ -6,31 +6,18 @@ import { CustosError } from '../../core/errors.js';
 import { idSchema } from '../../core/ids.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
-import { idParam, limit, subjectId } from '../schemas.js';
+import { epochMs, idParam, limit, printableToken, subjectId, timeIdCursor } from '../schemas.js';
 import type { App } from '../types.js';
-
-const time = z
-  .number()
-  .int()
-  .min(0)
-  .max(8_640_000_000_000_000)
-  .describe('Milliseconds since the Unix epoch.');
-const token = (max: number, what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[\x21-\x7e]+$/, `expected printable ASCII without spaces for ${what}`);
 
 // Free-text fields are bounded but not shaped: a malformed number, address or agent is a reason in
 // the answer, not a 400, because the platform must be told how risky such an event is.
 const eventSchema = z
   .object({
-    eventId: token(128, 'the event id')
+    eventId: printableToken(128, 'the event id')
       .optional()
       .describe('The platform’s id; a repeat is answered with the first decision.'),
     type: z.enum(authEventTypes),
-    time: time.describe('When the event happened (the platform’s clock).'),
+    time: epochMs.describe('When the event happened (the platform’s clock).'),
     account: subjectId
       .optional()
       .describe('The platform’s account id; absent for a number registering for the first time.'),
@@ -39,7 +26,7 @@ const eventSchema = z
       .max(64)
       .optional()
       .describe('The phone number, E.164 (anything else is answered with a reason).'),
-    device: token(128, 'the device id').optional(),
+    device: printableToken(128, 'the device id').optional(),
     ip: z.string().max(100).optional().describe('The client’s IPv4 or IPv6 address as the platform saw it.'),
     userAgent: z.string().max(4096).optional(),
     appVersion: z.string().max(64).optional(),
@@ -51,7 +38,7 @@ const eventSchema = z
         'For otp_verify, pin_verify and login: what the platform found. Absent: may this attempt be made?',
       ),
     carrier: z
-      .object({ simSwapAt: time.optional(), portOutAt: time.optional() })
+      .object({ simSwapAt: epochMs.optional(), portOutAt: epochMs.optional() })
       .strict()
       .optional()
       .describe('Carrier signals for the number, when the platform has them.'),
@@ -133,15 +120,7 @@ const decisionSchema = z.object({
   actions: z.array(z.string()),
 });
 
-/** The cursor of a decisions page: time and id of the last row, opaque and free of personal data. */
-const cursorText = (at: number, id: string): string => Buffer.from(`${at}.${id}`).toString('base64url');
-function parseCursor(text: string): { at: number; id: string } {
-  const [at, id] = Buffer.from(text, 'base64url').toString('utf8').split('.');
-  if (!at || !id || !/^\d+$/.test(at) || !/^atd_[0-9A-Z]{26}$/.test(id)) {
-    throw new CustosError('request.invalid', 'the cursor is not one this server gave');
-  }
-  return { at: Number(at), id };
-}
+const pages = timeIdCursor('atd');
 
 function answer(assessed: Awaited<ReturnType<AtoServices['atoAssess']['assess']>>) {
   const { assessment } = assessed;
@@ -214,8 +193,8 @@ export function atoRoutes(app: App, deps: AtoServices & { batchMax: number }): v
           .object({
             account: subjectId,
             phone: z.string().max(64).optional(),
-            happenedAt: time,
-            eventId: token(128, 'the event id')
+            happenedAt: epochMs,
+            eventId: printableToken(128, 'the event id')
               .optional()
               .describe('The platform’s id of the event that let the attacker in.'),
             method: z.enum(takeoverMethods).default('unknown'),
@@ -284,8 +263,8 @@ export function atoRoutes(app: App, deps: AtoServices & { batchMax: number }): v
             phone: z.string().min(1).max(64).optional(),
             ip: z.string().min(1).max(100).optional(),
             decision: z.enum(['allow', 'challenge', 'deny', 'lock_device']).optional(),
-            from: time.optional(),
-            to: time.optional(),
+            from: epochMs.optional(),
+            to: epochMs.optional(),
             cursor: z.string().max(128).optional(),
             limit: z.number().int().min(1).max(200).default(50),
           })
@@ -301,9 +280,9 @@ export function atoRoutes(app: App, deps: AtoServices & { batchMax: number }): v
       const page = await deps.atoDecisions.search({
         ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)),
         limit: filters.limit,
-        ...(cursor ? { before: parseCursor(cursor) } : {}),
+        ...(cursor ? { before: pages.parse(cursor) } : {}),
       });
-      return { decisions: page.rows, next: page.next ? cursorText(page.next.at, page.next.id) : null };
+      return { decisions: page.rows, next: page.next ? pages.text(page.next.at, page.next.id) : null };
     },
   );
 

@@ -5,15 +5,8 @@ import type { DiscoveryServices } from '../../discovery/domain.js';
 import { discoveryModes, discoveryVerdicts } from '../../discovery/types.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
-import { idParam, limit, subjectId } from '../schemas.js';
+import { epochMs, idParam, limit, printableToken, subjectId, timeIdCursor } from '../schemas.js';
 import type { App } from '../types.js';
-
-const token = (max: number, what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[\x21-\x7e]+$/, `expected printable ASCII without spaces for ${what}`);
 
 const reasonSchema = z.object({
   code: z.string(),
@@ -50,8 +43,6 @@ const decisionSchema = z.object({
   }),
   quotaRemaining: z.number().int().describe('New numbers the account may still look up now.'),
 });
-
-const time = z.number().int().min(0).max(8_640_000_000_000_000);
 
 const decisionRowSchema = z.object({
   id: z.string(),
@@ -104,15 +95,7 @@ const window = z
     'from must be before to, at most 92 days apart',
   );
 
-/** The cursor of a decisions page: time and id of the last row, opaque. */
-const cursorText = (at: number, id: string): string => Buffer.from(`${at}.${id}`).toString('base64url');
-function parseCursor(text: string): { at: number; id: string } {
-  const [at, id] = Buffer.from(text, 'base64url').toString('utf8').split('.');
-  if (!at || !id || !/^\d+$/.test(at) || !/^dch_[0-9A-Z]{26}$/.test(id)) {
-    throw new CustosError('request.invalid', 'the cursor is not one this server gave');
-  }
-  return { at: Number(at), id };
-}
+const pages = timeIdCursor('dch');
 
 /** The contact-discovery guard: the platform's check and results calls, and the console's reads. */
 export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: number }): void {
@@ -128,7 +111,7 @@ export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: 
         body: z
           .object({
             account: subjectId,
-            device: token(128, 'the device id'),
+            device: printableToken(128, 'the device id'),
             ip: z.string().min(1).max(100).describe('The client’s IPv4 or IPv6 address.'),
             asn: z.number().int().min(0).max(4_294_967_295).optional(),
             phone: z
@@ -145,13 +128,7 @@ export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: 
                 `E.164 numbers, or 64-hex-digit keyed hashes; at most ${deps.batchMax} (discovery.batchMax; more is refused with 413).`,
               ),
             mode: z.enum(discoveryModes),
-            time: z
-              .number()
-              .int()
-              .min(0)
-              .max(8_640_000_000_000_000)
-              .optional()
-              .describe('When the sync was made, ms since the epoch; now by default.'),
+            time: epochMs.optional().describe('When the sync was made, ms since the epoch; now by default.'),
             registered: z
               .array(z.boolean())
               .max(100_000)
@@ -295,8 +272,8 @@ export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: 
           .object({
             account: subjectId.optional(),
             decision: z.enum(discoveryVerdicts).optional(),
-            from: time.optional(),
-            to: time.optional(),
+            from: epochMs.optional(),
+            to: epochMs.optional(),
             cursor: z.string().max(128).optional(),
             limit: z.number().int().min(1).max(200).default(50),
           })
@@ -312,9 +289,9 @@ export function discoveryRoutes(app: App, deps: DiscoveryServices & { batchMax: 
       const page = await deps.discoveryQueries.search({
         ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)),
         limit: filters.limit,
-        ...(cursor ? { before: parseCursor(cursor) } : {}),
+        ...(cursor ? { before: pages.parse(cursor) } : {}),
       });
-      return { decisions: page.rows, next: page.next ? cursorText(page.next.at, page.next.id) : null };
+      return { decisions: page.rows, next: page.next ? pages.text(page.next.at, page.next.id) : null };
     },
   );
 

@@ -6000,9 +6000,11 @@ export interface operations {
                     cursor?: string;
                     /** @enum {string} */
                     decision?: "allow" | "partial" | "throttle" | "block" | "shadow";
+                    /** @description Milliseconds since the Unix epoch. */
                     from?: number;
                     /** @default 50 */
                     limit?: number;
+                    /** @description Milliseconds since the Unix epoch. */
                     to?: number;
                 };
             };
