@@ -64,6 +64,9 @@ describe.each(backends)('ledger append, integration and proofs on %s', (backend)
         ledger.append({ type: 'test.event', id: `evt_${i}`, body: { n: i } }),
       ),
     );
+    // A proof is against the newest checkpoint holding the record; under load the integrator may
+    // have published one of 150 first. Wait for the one holding all 300, which the test checks.
+    await ledger.awaitIntegration(299);
     const proof = await ledger.prove('test.event', 'evt_123');
     const stored = await ledger.record('test.event', 'evt_123');
     const result = verifyRecordProof(proof, ledger.vkey, {
