@@ -14,6 +14,8 @@ import type { DiscoveryEvidence, DiscoveryRequest } from './types.js';
  * plausible and mostly registered together too, while a fleet's shares of neighbours and misses
  * stay what each member's were, only now over enough numbers to count.
  *
+ * A flagged fleet keeps its strongest judgement while its accounts stay linked.
+ *
  * Fleets are recomputed every `fleets.recompute` of event time, driven by the checks themselves,
  * so a replay finds the same fleets at the same moments as live traffic did. State is this
  * node's, in memory, bounded by the window.
@@ -131,10 +133,14 @@ export function createFleetTracker(
       }
       // A canary typo among thousands of people is not a fleet looking canaries up.
       if (evidence.canaries * config.canaryRatio < evidence.asked) evidence = { ...evidence, canaries: 0 };
-      const judgement = judge(settings, { reported, registered }, evidence, false);
+      const fresh = judge(settings, { reported, registered }, evidence, false);
+      const earlier = component.map((a) => previous.get(a)).find((f) => f !== undefined);
+      // Once flagged, a fleet stays flagged while its accounts stay linked (until a window after
+      // they went quiet), at its strongest judgement: its share of canaries or misses rises and
+      // falls with the blocks it walks, and each fall would give every member a clean slate.
+      const judgement = earlier && earlier.judgement.score > fresh.score ? earlier.judgement : fresh;
       if (judgement.verdict === 'allow') continue;
       component.sort();
-      const earlier = component.map((a) => previous.get(a)).find((f) => f !== undefined);
       found.push({
         id: earlier?.id ?? `fleet-${component[0]}`,
         accounts: component,
