@@ -5,10 +5,10 @@ import { type DiscoverySimReport, runDiscoverySimulation } from '../../src/sim/d
 // The targets of the contact-discovery guard, on the API's own check with the default discovery
 // settings (plus the world's canary ranges), against the seeded simulation: people syncing their
 // address books, one fast account, a fleet of 1,000 accounts, prefix sweeps and list replays.
-// 2,000 people over 3 days (about a minute on two idle cores; the timeout allows for a loaded
-// machine); the fleet keeps its
-// full 1,000 accounts and two days of work, which is what its targets are about. A change of the
-// guard that breaks a target fails here, with the measured figure in the message.
+// 2,000 people over 3 days: about a minute on two cores, more on a loaded machine, hence the
+// timeout. The fleet keeps its full 1,000 accounts and two days of work, which is what its targets
+// are about. A change of the guard that breaks a target fails here, with the measured figure in
+// the message.
 
 const hours = (ms: number | null) => (ms === null ? 'never' : `${(ms / 3_600_000).toFixed(1)} h`);
 
