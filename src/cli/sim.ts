@@ -5,6 +5,7 @@ import { runAtoSimulation } from '../sim/ato/run.js';
 import { type OpenAssessor, parsePositive } from './ato.js';
 import { printSimReport } from './ato.report.js';
 import type { GlobalOptions, Io } from './context.js';
+import { registerDiscoverySim } from './discovery.sim.js';
 import { progressReporter } from './progress.js';
 
 /** What the simulation may borrow from enrichment: real address ranges and a country lookup. */
@@ -13,7 +14,7 @@ export interface SimLookups {
   locate?: (ip: string) => string | undefined;
 }
 
-/** Adds `custos sim ato`; returns the `sim` command so other simulations can join it. */
+/** Adds `custos sim ato` and `custos sim discovery`; returns the `sim` command so other simulations can join it. */
 export function registerSim(
   program: Command,
   io: Io,
@@ -66,5 +67,6 @@ export function registerSim(
       }
     });
 
+  registerDiscoverySim(sim, io);
   return sim;
 }
