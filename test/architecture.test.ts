@@ -45,9 +45,6 @@ const maxLines = 450;
 const knownImportExceptions: ReadonlyArray<{ file: string; imports: string; why: string }> = [
   // A type-only import, erased from the built SDK (test/sdk/boundary.test.ts allows exactly this).
   { file: 'src/sdk/errors.ts', imports: 'core', why: 'the ErrorCode type' },
-  // The discovery simulation wires the API's check with memory rates, as discovery/replay.ts does
-  // inside replayLog; it goes once discovery/ exports that wiring (as ato/replay.ts does).
-  { file: 'src/sim/discovery/guard.ts', imports: 'limits', why: 'createMemoryRates for the in-memory guard' },
 ];
 
 /**

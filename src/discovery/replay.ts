@@ -6,11 +6,12 @@ import type { DiscoveryConfig } from '../core/config.discovery.js';
 import { isCustosError } from '../core/errors.js';
 import { createMemoryRates } from '../limits/rates.js';
 import { createCanaries } from './canaries.js';
-import { createCheck } from './check.js';
+import { type CanaryExposure, createCheck } from './check.js';
 import { createFleetTracker } from './fleets.js';
 import { createFingerprinter } from './numbers.js';
 import {
   type DiscoveryAccount,
+  type DiscoveryDecision,
   type DiscoveryRequest,
   type DiscoveryVerdict,
   discoveryModes,
@@ -83,33 +84,58 @@ function requestOf(value: unknown): DiscoveryRequest | string {
   };
 }
 
-const keyOf = (name: string) => createHash('sha256').update(`custos discovery replay ${name}`).digest();
+/**
+ * The API's check with everything in memory: the shared limits, account state in a Map, the fleet
+ * tracker and the canaries, on a clock set to each request's time. One request runs at a time, so
+ * there is nothing to serialise and nothing written behind. Canary numbers answered "registered"
+ * are kept in `exposures` (a server stores them in discovery_canary_hits). Keys come from `seed`.
+ * The replay and the simulation both run this.
+ */
+export function createMemoryGuard(config: DiscoveryConfig, seed: string) {
+  const clock = createManualClock(0);
+  const accounts = new Map<string, DiscoveryAccount>();
+  const exposures: CanaryExposure[] = [];
+  const fleets = createFleetTracker(config);
+  const keyOf = (name: string) => createHash('sha256').update(`custos discovery ${seed} ${name}`).digest();
+  const check = createCheck({
+    clock,
+    config,
+    rates: createMemoryRates({ maxKeys: 5_000_000 }),
+    accounts: {
+      get: async (account) => accounts.get(account),
+      put: (state) => {
+        accounts.set(state.account, state);
+      },
+      exclusive: (_account, work) => work(),
+    },
+    fingerprint: createFingerprinter(keyOf('fingerprint')),
+    record: async () => undefined,
+    canaries: createCanaries(config.canaries, keyOf('canary')),
+    recordCanaries: async (rows) => {
+      for (const row of rows) exposures.push(row);
+    },
+    fleets,
+  });
+  return {
+    check(request: DiscoveryRequest & { time: number }, caller = 'memory'): Promise<DiscoveryDecision> {
+      clock.set(request.time);
+      return check.check(request, caller);
+    },
+    exposures,
+    fleets,
+    accounts,
+  };
+}
+
+export type MemoryGuard = ReturnType<typeof createMemoryGuard>;
 
 /** Replays `file`; writes one decision line per request to `out` when given. */
 export async function replayLog(
   input: { file: string; out?: string; config: DiscoveryConfig },
   deps: { stopwatch: Clock; onProgress?: (done: number, total: number) => void },
 ): Promise<ReplaySummary> {
-  const clock = createManualClock(0);
-  const states = new Map<string, DiscoveryAccount>();
-  const check = createCheck({
-    clock,
-    config: input.config,
-    rates: createMemoryRates({ maxKeys: 5_000_000 }),
-    // One request at a time: nothing to serialise, nothing written behind.
-    accounts: {
-      get: async (account) => states.get(account),
-      put: (state) => {
-        states.set(state.account, state);
-      },
-      exclusive: (_account, work) => work(),
-    },
-    fingerprint: createFingerprinter(keyOf('fingerprint')),
-    record: async () => undefined,
-    canaries: createCanaries(input.config.canaries, keyOf('canary')),
-    recordCanaries: async () => undefined,
-    fleets: createFleetTracker(input.config),
-  });
+  const guard = createMemoryGuard(input.config, 'replay');
+  const states = guard.accounts;
   const summary: ReplaySummary = {
     lines: 0,
     requests: 0,
@@ -152,10 +178,9 @@ export async function replayLog(
       const time = request.time as number;
       if (time < last) summary.outOfOrder++;
       last = Math.max(last, time);
-      clock.set(time);
-      let decided: Awaited<ReturnType<typeof check.check>>;
+      let decided: DiscoveryDecision;
       try {
-        decided = await check.check(request, 'replay');
+        decided = await guard.check({ ...request, time }, 'replay');
       } catch (error) {
         if (!isCustosError(error)) throw error;
         bad(summary.lines, error.message);

@@ -98,7 +98,10 @@ describe('fleets', () => {
     expect(fleets.fleetOf('w-0', T0 + 10 * minute)?.judgement.score).toBe(12);
     // Its accounts now ask for scattered numbers: 200 asked, 200 dense of 2,200 is under 30 %.
     for (let i = 0; i < 10; i++) {
-      fleets.observe({ account: `w-${i}`, device: 'farm', ip: `198.18.1.${i}`, time: T0 + hour }, member(220, 20));
+      fleets.observe(
+        { account: `w-${i}`, device: 'farm', ip: `198.18.1.${i}`, time: T0 + hour },
+        member(220, 20),
+      );
     }
     const later = fleets.fleetOf('w-0', T0 + 2 * hour);
     expect(later?.evidence).toMatchObject({ asked: 2200, dense: 200 });

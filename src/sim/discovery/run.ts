@@ -3,10 +3,10 @@ import type { Clock } from '../../core/clock.js';
 import { type DiscoveryConfig, discoveryConfig } from '../../core/config.discovery.js';
 import { CustosError } from '../../core/errors.js';
 import { attribute } from '../../discovery/attribute.js';
+import { createMemoryGuard, type MemoryGuard } from '../../discovery/replay.js';
 import type { DiscoveryVerdict } from '../../discovery/types.js';
 import { createRandom } from '../ato/random.js';
 import { type Actor, type Ask, createNetworks, day, hour } from './actors.js';
-import { createSimGuard } from './guard.js';
 import { createTally, type ScraperTally } from './metrics.js';
 import { createPeople, personActor } from './people.js';
 import { fastScraper, fleetScrapers, listReplayer, prefixSweeper } from './scrapers.js';
@@ -182,7 +182,8 @@ export async function runDiscoverySimulation(
     ...base,
     canaries: { ...base.canaries, prefixes: world.canaryPrefixes(), cohort: 'account' },
   };
-  const guard = createSimGuard(config, options.seed);
+  // The API's check with everything in memory, as `custos discovery replay` runs it.
+  const guard = createMemoryGuard(config, `sim ${options.seed}`);
   const networks = createNetworks(root.fork('networks'), world);
   const tally = createTally();
   const queue = createQueue();
@@ -270,7 +271,7 @@ function report(input: {
   start: number;
   end: number;
   tally: ReturnType<typeof createTally>;
-  guard: ReturnType<typeof createSimGuard>;
+  guard: MemoryGuard;
   requests: number;
   wallMs: number;
 }): DiscoverySimReport {
