@@ -23,6 +23,8 @@ const byPoints = <R extends { code: string; contribution?: number }>(reasons: R[
     (a, b) => (b.contribution ?? -1) - (a.contribution ?? -1) || a.code.localeCompare(b.code),
   );
 
+// The seeded pages are scanned with axe-core in both themes by every-page.test.ts; here only the
+// states it never reaches are: a decision's panel, a failed read and a server with nothing yet.
 describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', () => {
   let seeded: SeededDiscovery;
   const suite = consoleSuite('discovery', {
@@ -81,9 +83,7 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
       )
       .waitFor();
     await page.getByText(/enumeration\.sweep: \d+/).waitFor();
-    await page.mouse.move(900, 800);
     await page.locator('.recharts-surface').first().waitFor();
-    expect(await accessibilityViolations(person)).toEqual([]);
     expect(person.problems).toEqual([]);
   });
 
@@ -206,8 +206,6 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
     const accounts = card.getByRole('list', { name: 'Accounts of the fleet' });
     expect(await accounts.getByRole('listitem').count()).toBe(12);
     await card.getByText(`and ${fleet.accounts.length - 12} more.`).waitFor();
-    await page.mouse.move(900, 800);
-    expect(await accessibilityViolations(person)).toEqual([]);
     // A member opens its own decisions.
     const member = fleet.accounts[0] as string;
     await accounts.getByRole('link', { name: `Decisions of ${member}` }).click();
@@ -238,7 +236,6 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
     const first = table.getByRole('row').nth(1);
     expect(await first.textContent()).toContain(seeded.canarySweeper);
     expect(await first.textContent()).toContain('The account’s own set');
-    expect(await accessibilityViolations(person)).toEqual([]);
     expect(person.problems).toEqual([]);
   });
 
