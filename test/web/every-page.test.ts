@@ -10,6 +10,7 @@ import {
   signInAs,
   startConsoleServer,
 } from './support/console.js';
+import { discoveryOverrides, seedDiscovery } from './support/discovery.js';
 import { type Seeded, seedPlatform } from './support/seed.js';
 
 /**
@@ -24,8 +25,10 @@ describe.skipIf(!chromiumAvailable())('every console page in Chromium', () => {
   let seeded: Seeded;
 
   beforeAll(async () => {
-    server = await startConsoleServer();
+    server = await startConsoleServer(discoveryOverrides);
     seeded = await seedPlatform(server.custos, server.baseUrl);
+    // Contact discovery with offenders, a fleet and canary hits, so its pages are scanned full.
+    await seedDiscovery(server.custos);
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { appRoute, passwordRoute, rootRoute, signInRoute } from './app/routes.js
 import { accessRoutes } from './pages/access/routes.js';
 import { adminRoutes } from './pages/admin/routes.js';
 import { atoRoutes } from './pages/ato/routes.js';
+import { discoveryRoutes } from './pages/discovery/routes.js';
 import { homeRoutes } from './pages/home/routes.js';
 import { ledgerRoutes } from './pages/ledger/routes.js';
 import { NotFound } from './ui/NotFound.js';
@@ -12,7 +13,14 @@ import { RouteError } from './ui/RouteError.js';
 const routeTree = rootRoute.addChildren([
   signInRoute,
   passwordRoute,
-  appRoute.addChildren([...homeRoutes, ...accessRoutes, ...atoRoutes, ...ledgerRoutes, ...adminRoutes]),
+  appRoute.addChildren([
+    ...homeRoutes,
+    ...accessRoutes,
+    ...atoRoutes,
+    ...discoveryRoutes,
+    ...ledgerRoutes,
+    ...adminRoutes,
+  ]),
 ]);
 
 export function createConsoleRouter(queryClient: QueryClient) {

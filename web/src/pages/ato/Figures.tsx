@@ -1,45 +1,8 @@
-import { Group, Paper, SimpleGrid, Stack, Text, ThemeIcon } from '@mantine/core';
+import { SimpleGrid, ThemeIcon } from '@mantine/core';
 import { IconAlertTriangle, IconShieldCheck } from '@tabler/icons-react';
-import type { ReactNode } from 'react';
+import { Figure, percent } from '../../ui/Figure.js';
 import { formatCount } from '../../ui/format.js';
 import type { SummaryFigures } from './series.js';
-
-function Figure({
-  label,
-  value,
-  hint,
-  icon,
-  testId,
-}: {
-  label: string;
-  value: string;
-  hint?: ReactNode;
-  icon?: ReactNode;
-  testId: string;
-}) {
-  return (
-    <Paper withBorder p="md" radius="md" data-testid={testId}>
-      <Group gap="sm" wrap="nowrap" align="flex-start">
-        {icon}
-        <Stack gap={4}>
-          <Text size="sm" c="dimmed" fw={500}>
-            {label}
-          </Text>
-          <Text fz={28} fw={700} lh={1.1}>
-            {value}
-          </Text>
-          {hint && (
-            <Text size="xs" c="dimmed">
-              {hint}
-            </Text>
-          )}
-        </Stack>
-      </Group>
-    </Paper>
-  );
-}
-
-const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
 
 /**
  * How confirmed takeovers were answered: caught (challenged, denied or locked at the event the
