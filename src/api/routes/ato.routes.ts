@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { AtoServices } from '../../ato/domain.js';
 import { takeoverMethods } from '../../ato/takeovers.js';
 import { authEventTypes } from '../../ato/types.js';
-import { CustosError } from '../../core/errors.js';
 import { idSchema } from '../../core/ids.js';
 import { principalOf } from '../auth.js';
 import { errorResponses } from '../errors.js';
