@@ -16,7 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createCustos } from '../../src/app.js';
-import { decisionBody, decisionIndexColumns, leadingReason } from '../../src/ato/decisions.js';
+import { decisionBody, decisionIndexColumns, decisionIndexValues } from '../../src/ato/decisions.js';
 import { createReplayAssessor } from '../../src/ato/replay.js';
 import type { Assessment, AtoVerdict, AuthEvent } from '../../src/ato/types.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -173,20 +173,7 @@ async function appendDecisions(withSearchRow: boolean): Promise<{ rate: number; 
   const seconds = await drive(traffic.events, callers, async (_event, i) => {
     const body = bodies[i] as (typeof bodies)[number];
     const id = newId('atd', systemClock);
-    const values = [
-      id,
-      body.at,
-      body.eventType,
-      body.eventId,
-      body.account,
-      body.phone,
-      body.ip,
-      body.device,
-      body.decision,
-      body.score,
-      leadingReason(body),
-      body.caller,
-    ];
+    const values = decisionIndexValues(id, body);
     await custos.ledger.append(
       { type: 'ato.decision', id, body },
       {
@@ -202,20 +189,7 @@ const ledgerBare = await appendDecisions(false);
 
 // Bound (SQLite): SQLite itself writing the same rows, in groups as large as the callers are many.
 const canonical = bodies.map((body) => canonicalBody(body));
-const searchRows = bodies.map((body, i) => [
-  `atd_bound_${i}`,
-  body.at,
-  body.eventType,
-  body.eventId,
-  body.account,
-  body.phone,
-  body.ip,
-  body.device,
-  body.decision,
-  body.score,
-  leadingReason(body),
-  body.caller,
-]);
+const searchRows = bodies.map((body, i) => decisionIndexValues(`atd_bound_${i}`, body));
 const sqliteFloor = databaseUrl
   ? undefined
   : {

@@ -111,6 +111,24 @@ export const decisionIndexColumns = [
   'caller',
 ] as const;
 
+/** A decision's search row, in `decisionIndexColumns` order. */
+export function decisionIndexValues(id: string, body: DecisionBody): unknown[] {
+  return [
+    id,
+    body.at,
+    body.eventType,
+    body.eventId,
+    body.account,
+    body.phone,
+    body.ip,
+    body.device,
+    body.decision,
+    body.score,
+    leadingReason(body),
+    body.caller,
+  ];
+}
+
 /**
  * Puts an assessment on the ledger with its search row in the same transaction. Allows share
  * batch entries (one log entry committing to many records) so logging keeps up with login
@@ -129,20 +147,7 @@ export async function recordDecision(
         alsoInsert: {
           table: 'ato_decisions',
           columns: decisionIndexColumns,
-          values: [
-            id,
-            body.at,
-            body.eventType,
-            body.eventId,
-            body.account,
-            body.phone,
-            body.ip,
-            body.device,
-            body.decision,
-            body.score,
-            leadingReason(body),
-            body.caller,
-          ],
+          values: decisionIndexValues(id, body),
         },
       },
     );
