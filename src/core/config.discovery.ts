@@ -189,7 +189,9 @@ export const discoveryConfig = z
           .array(z.string().regex(/^\+[1-9]\d{3,13}$/, 'expected `+` and 4 to 14 digits'))
           .max(1000)
           .default([])
-          .describe('E.164 prefixes of blocks never allocated to anyone: any lookup there is a tripwire.'),
+          .describe(
+            'E.164 prefixes of blocks never allocated to anyone: a tripwire, from `minLookups` numbers there (one may be a typo).',
+          ),
         honeyContribution: decimal(0, 1000)
           .default(25)
           .describe('Points for looking up a number in a honey range.'),

@@ -2,7 +2,7 @@ import type { FingerprintSet } from './types.js';
 
 /**
  * The numbers an account has looked up, as keyed 32-bit fingerprints in an open-addressing hash
- * table (linear probing, at most 3/4 full, doubled when it fills): about 5.3 bytes a number in
+ * table (linear probing, at most 3/4 full, doubled when it fills): 5.3 to 10.7 bytes a number in
  * memory, 4 in the store. A fingerprint stands for its number, so two numbers that share one are
  * one number to the quota: a new number whose fingerprint matches any of the account's n numbers
  * is looked up free. That happens with probability n / 2^32 per new number: 1.2e-5 for an account

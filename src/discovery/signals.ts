@@ -109,7 +109,9 @@ export function judge(
 ): Judgement {
   const config = settings.detection;
   const reasons: Judgement['reasons'] = [];
-  if (evidence.honey > 0) {
+  // Like canaries, one number passes: a person may mistype into a honey range once, and evidence
+  // is kept for good, so a single hit must not hold them for ever.
+  if (evidence.honey >= settings.canaries.minLookups) {
     reasons.push({
       code: 'canary.honey_range',
       message: `This account asked for ${evidence.honey === 1 ? 'a number' : `${evidence.honey} numbers`} in a block never allocated to anyone: only a generated list holds such numbers.`,

@@ -286,7 +286,7 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     expect(exposures[0]).toMatchObject({ account: 'bot-a', cohort: 'a:bot-a', at: clock.now() });
   });
 
-  it('lets one canary in an address book pass (a typo), and trips on a honey range at once', async () => {
+  it('lets one canary or honey number in an address book pass (a typo), and trips on two honey numbers', async () => {
     const canaries = {
       prefixes: ['+447700900'],
       density: 1,
@@ -296,8 +296,13 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     const { check } = makeCheck({ canaries });
     const typo = await check.check(request([...book(0, 20), '+447700900123']), 'svc');
     expect(typo).toMatchObject({ decision: 'allow', canaries: [20], score: 0 });
+    const typoHoney = await check.check(
+      request([...book(40, 20), '+447700800999'], { account: 'acct-3' }),
+      'svc',
+    );
+    expect(typoHoney).toMatchObject({ decision: 'allow', score: 0 });
     const honey = await check.check(
-      request([...book(20, 20), '+447700800123'], { account: 'acct-2' }),
+      request([...book(20, 20), '+447700800123', '+447700800124'], { account: 'acct-2' }),
       'svc',
     );
     expect(honey).toMatchObject({ decision: 'throttle', score: 25, allowed: [] });
@@ -329,6 +334,17 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     expect(next.decision).toBe('shadow');
     expect(next.reasons.map((r) => r.code)).toEqual(['fleet.member']);
     expect(next.reasons[0]?.message).toMatch(/One of 20 accounts/);
+  });
+
+  it('never lets two syncs at once spend the same allowance', async () => {
+    const { check } = makeCheck({ quota: { allowance: 100, refillPerHour: 1 } });
+    const [a, b] = await Promise.all([
+      check.check(request(book(0, 80)), 'svc'),
+      check.check(request(book(80, 80)), 'svc'),
+    ]);
+    expect(a.allowed.length + b.allowed.length).toBe(100);
+    expect([a.decision, b.decision].sort()).toEqual(['allow', 'partial']);
+    expect(b.quotaRemaining).toBe(0);
   });
 
   it('counts bad entries and repeats, and answers neither', async () => {
