@@ -234,6 +234,18 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
     expect(asService.statusCode).toBe(403);
   });
 
+  it('refuses a revoked key at once', async () => {
+    const { apiKey, token } = await t.custos.apiKeys.create({
+      name: 'old-contacts-service',
+      roles: ['service'],
+      scopes: ['discovery.check'],
+      createdBy: 'test',
+    });
+    expect((await post('/v1/discovery/check', sync(book(0, 3)), token)).statusCode).toBe(200);
+    await t.custos.apiKeys.revoke(apiKey.id, 'test');
+    expect((await post('/v1/discovery/check', sync(book(0, 3)), token)).statusCode).toBe(401);
+  });
+
   it('keeps the quota across a restart, and the SDK helper calls the same routes', async () => {
     const url = await t.custos.api.app.listen({ host: '127.0.0.1', port: 0 });
     const client = createClient({ baseUrl: url, apiKey: key });
