@@ -23,7 +23,7 @@ export function printDiscoverySimReport(io: Io, report: DiscoverySimReport): voi
   const legit = report.legitimate;
   const fleet = report.fleet;
   io.out(
-    `${count(report.users)} people, ${report.days} days, seed ${report.seed}: ${count(report.requests)} checks in ${(report.wallMs / 1000).toFixed(1)} s (${count(report.requestsPerSecond)}/s); ${report.canaryRanges} canary ranges, cohort ${report.cohort}`,
+    `${count(report.users)} people, ${report.days} days, seed ${report.seed}: ${count(report.requests)} checks in ${(report.wallMs / 1000).toFixed(1)} s (${count(report.requestsPerSecond)}/s); ${count(report.canaryRanges)} canary ranges, cohort ${report.cohort}`,
   );
   io.out('');
   printTable(io, [

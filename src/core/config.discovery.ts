@@ -153,6 +153,12 @@ export const discoveryConfig = z
         registrationWindow: duration('10m').describe(
           'Accounts first seen within this much of each other on the same network are linked.',
         ),
+        memberVerdict: z
+          .enum(['shadow', 'throttle', 'block'])
+          .default('shadow')
+          .describe(
+            'The strongest answer that being in a flagged fleet leads to on its own; a member’s own signals can still go further. Shadow keeps the fleet asking, learning nothing new and collecting canaries.',
+          ),
         canaryRatio: int(1, 1_000_000_000)
           .default(1000)
           .describe(
@@ -165,7 +171,7 @@ export const discoveryConfig = z
       .object({
         prefixes: z
           .array(z.string().regex(/^\+[1-9]\d{3,13}$/, 'expected `+` and 4 to 14 digits'))
-          .max(1000)
+          .max(100_000)
           .default([])
           .describe(
             'E.164 prefixes of number ranges you own and never assign to people (e.g. `+447700900`): a keyed share of them is answered “registered”, differently per cohort, so a leaked dump names its scraper.',

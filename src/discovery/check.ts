@@ -11,7 +11,7 @@ import type { FleetTracker } from './fleets.js';
 import { type LimitDimension, planLimits } from './limits.js';
 import { type ReadNumber, readNumbers } from './numbers.js';
 import { createQuota } from './quota.js';
-import { addEvidence, checkEvidence, judge, verdictOf } from './signals.js';
+import { addEvidence, checkEvidence, judge, strongest, verdictOf, weakest } from './signals.js';
 import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest, DiscoveryVerdict } from './types.js';
 
 /** What the ledger keeps of a check that was not a plain allow (`discovery.decision`). */
@@ -159,6 +159,7 @@ export function createCheck(deps: CheckDeps) {
         const judged = judge(config, state, evidence, found.sorted);
         reasons.push(...judged.reasons);
         let score = judged.score;
+        let decision: DiscoveryVerdict = judged.verdict;
         if (deps.fleets) {
           deps.fleets.observe(request, { ...state, evidence });
           const fleet = deps.fleets.fleetOf(request.account, request.time);
@@ -169,10 +170,14 @@ export function createCheck(deps: CheckDeps) {
               contribution: fleet.judgement.score,
             });
             score += fleet.judgement.score;
+            // Membership alone leads no further than `fleets.memberVerdict`: an account wrongly
+            // linked (a shared address) is not cut off, and a real fleet, shadowed, keeps asking
+            // and carries canaries into its dump.
+            const linked = weakest(verdictOf(config.detection, score), config.fleets.memberVerdict);
+            decision = strongest(decision, linked);
           }
         }
 
-        let decision: DiscoveryVerdict = verdictOf(config.detection, score);
         let allowed: ReadNumber[] = [];
         let granted = 0;
         let retryAfterMs: number | undefined;

@@ -185,6 +185,18 @@ export function verdictOf(config: Pick<Detection, 'thresholds'>, score: number):
         : 'allow';
 }
 
+const severity = { allow: 0, partial: 1, shadow: 2, throttle: 3, block: 4 } as const;
+
+/** The stronger of two answers (allow < partial < shadow < throttle < block). */
+export function strongest<T extends DiscoveryVerdict>(a: T, b: T): T {
+  return severity[b] > severity[a] ? b : a;
+}
+
+/** The weaker of two answers. */
+export function weakest<T extends DiscoveryVerdict>(a: T, b: T): T {
+  return severity[b] < severity[a] ? b : a;
+}
+
 /** Evidence with a check's added. */
 export function addEvidence(into: DiscoveryEvidence, add: DiscoveryEvidence): DiscoveryEvidence {
   return {

@@ -309,10 +309,10 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
     expect(honey.reasons.map((r) => r.code)).toEqual(['canary.honey_range']);
   });
 
-  it('shadows every member of a fleet of slow sweepers once the fleet is found', async () => {
-    const { check } = makeCheck();
-    // 20 accounts, each asking for 10 consecutive numbers an hour through 5 shared proxies:
-    // 10 per check and 30 per account stay under every minimum of one account.
+  // 20 accounts, each asking for 10 consecutive numbers an hour through 5 shared proxies: 10 per
+  // check and 30 per account stay under every minimum of one account. Returns the fourth round's
+  // answer to the first account.
+  async function slowFleet(check: ReturnType<typeof makeCheck>['check']) {
     const sweep = (i: number, round: number) =>
       check.check(
         request(run(1000 * i + 10 * round, 10), {
@@ -330,10 +330,29 @@ describe.each(backends)('the discovery check on %s rates', (_name, open) => {
       }
       clock.advance(hour);
     }
-    const next = await sweep(0, 3);
+    return sweep(0, 3);
+  }
+
+  it('shadows every member of a fleet of slow sweepers once the fleet is found', async () => {
+    const { check } = makeCheck();
+    const next = await slowFleet(check);
     expect(next.decision).toBe('shadow');
     expect(next.reasons.map((r) => r.code)).toEqual(['fleet.member']);
     expect(next.reasons[0]?.message).toMatch(/One of 20 accounts/);
+  });
+
+  it('goes no further than fleets.memberVerdict on membership alone', async () => {
+    // Thresholds low enough that the fleet's score alone would block.
+    const thresholds = { shadow: 1, throttle: 2, block: 3 };
+    const shadowed = await slowFleet(makeCheck({ detection: { thresholds } }).check);
+    expect(shadowed.score).toBeGreaterThanOrEqual(3);
+    expect(shadowed.decision).toBe('shadow');
+    clock.advance(2 * 24 * hour);
+    const blocked = await slowFleet(
+      makeCheck({ detection: { thresholds }, fleets: { memberVerdict: 'block' } }).check,
+    );
+    expect(blocked.decision).toBe('block');
+    expect(blocked.allowed).toEqual([]);
   });
 
   it('never lets two syncs at once spend the same allowance', async () => {

@@ -5,8 +5,8 @@ import type { Random } from '../ato/random.js';
  * million numbers (the unit operators are allocated, and the unit a sweep walks). Whether a number
  * is registered on the platform is a keyed hash of the number against its block's penetration, so
  * it is a pure function and no table of hundreds of millions of numbers is ever built. Every block
- * also holds a few ranges of a thousand numbers that the operator owns and never assigns: the
- * canary ranges. Nobody real has those numbers, so no real address book holds them.
+ * also holds ranges of a hundred numbers that the operator owns and never assigns: the canary
+ * ranges, scattered so that a scraper walking any part of a block soon meets one. Nobody real has those numbers, so no real address book holds them.
  */
 
 export type CountryCode = 'GB' | 'DE' | 'US' | 'IN' | 'BR';
@@ -18,8 +18,8 @@ export interface Block {
   region: number;
   /** Share of the block's numbers registered on the platform (0.2 to 0.4). */
   penetration: number;
-  /** Which thousands of the block are canary ranges (0 … 999). */
-  canaryThousands: number[];
+  /** Which hundreds of the block are canary ranges (0 … 9,999). */
+  canaryHundreds: Set<number>;
 }
 
 export interface Country {
@@ -31,8 +31,12 @@ export interface Country {
   regions: Block[][];
 }
 
-/** Canary ranges per block: two thousands of a million, 0.2 %, twice the fleets' canary ratio. */
-const canaryRangesPerBlock = 2;
+/**
+ * Canary ranges per block: twenty hundreds of a million, 0.2 %, twice the fleets' canary ratio.
+ * Scattered hundreds rather than two thousands: a scraper's window of a few thousand numbers meets
+ * one about one time in twenty.
+ */
+const canaryRangesPerBlock = 20;
 const blockSize = 1_000_000;
 
 /** 32-bit mix (MurmurHash3's finaliser). */
@@ -125,7 +129,7 @@ export interface NumberWorld {
   /** The truth the platform knows: whether this number is an account on it. */
   registered(number: number): boolean;
   isCanary(number: number): boolean;
-  /** The canary ranges as `discovery.canaries.prefixes` (e.g. `+447700123`). */
+  /** The canary ranges as `discovery.canaries.prefixes` (e.g. `+4477001234`). */
   canaryPrefixes(): string[];
   /** A number of `block` that is (or is not) registered, never a canary. */
   sample(random: Random, block: Block, registered: boolean): number;
@@ -144,17 +148,16 @@ export function createNumberWorld(seed: number): NumberWorld {
     const regions = plan.regions.map((prefixes, region) =>
       prefixes.map((national) => {
         const blockKey = Number(`${plan.callingCode}${national}`);
-        const canaryThousands: number[] = [];
-        for (let i = 0; canaryThousands.length < canaryRangesPerBlock; i++) {
-          const thousand = Math.floor(unit(key ^ 0xca7a, blockKey * 8 + i) * 1000);
-          if (!canaryThousands.includes(thousand)) canaryThousands.push(thousand);
+        const canaryHundreds = new Set<number>();
+        for (let i = 0; canaryHundreds.size < canaryRangesPerBlock; i++) {
+          canaryHundreds.add(Math.floor(unit(key ^ 0xca7a, blockKey * 64 + i) * 10_000));
         }
         const block: Block = {
           key: blockKey,
           country: code,
           region,
           penetration: 0.2 + 0.2 * unit(key ^ 0x9e7, blockKey),
-          canaryThousands,
+          canaryHundreds,
         };
         blocks.push(block);
         byKey.set(blockKey, block);
@@ -165,13 +168,15 @@ export function createNumberWorld(seed: number): NumberWorld {
   }
 
   const blockOf = (number: number) => byKey.get(Math.floor(number / blockSize));
+  const inCanaryRange = (block: Block, number: number) =>
+    block.canaryHundreds.has(Math.floor((number % blockSize) / 100));
   const isCanary = (number: number) => {
     const block = blockOf(number);
-    return block?.canaryThousands.includes(Math.floor((number % blockSize) / 1000)) === true;
+    return block !== undefined && inCanaryRange(block, number);
   };
   const registered = (number: number) => {
     const block = blockOf(number);
-    if (!block || block.canaryThousands.includes(Math.floor((number % blockSize) / 1000))) return false;
+    if (!block || inCanaryRange(block, number)) return false;
     return unit(key, number) < block.penetration;
   };
   return {
@@ -181,7 +186,7 @@ export function createNumberWorld(seed: number): NumberWorld {
     registered,
     isCanary,
     canaryPrefixes: () =>
-      blocks.flatMap((b) => b.canaryThousands.map((t) => `+${b.key}${String(t).padStart(3, '0')}`)),
+      blocks.flatMap((b) => [...b.canaryHundreds].map((h) => `+${b.key}${String(h).padStart(4, '0')}`)),
     sample(random, block, wanted) {
       for (;;) {
         const number = block.key * blockSize + random.int(0, blockSize);
