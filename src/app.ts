@@ -218,7 +218,11 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       identity: identity.services,
       access: access.services,
       ato: { ...ato.services, batchMax: config.ato.batchMax },
-      discovery: { ...discovery.services, batchMax: config.discovery.batchMax },
+      discovery: {
+        ...discovery.services,
+        batchMax: config.discovery.batchMax,
+        dumpMaxBytes: config.discovery.dumpMaxBytes,
+      },
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,

@@ -21,6 +21,7 @@ const statusMeanings = {
   404: 'No such resource, or none the caller may see.',
   409: 'The action conflicts with the current state of the resource.',
   413: 'The request body is larger than allowed.',
+  415: 'The request body is not of a content type this route takes.',
   422: 'The request is well formed but what it holds is refused, such as policies that do not validate.',
   429: 'Too many attempts; the `retry-after` header says when to try again.',
   503: 'A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later.',

@@ -16,7 +16,7 @@ function securityOf(access: Access | undefined): Array<Record<string, string[]>>
 }
 
 /** Zod to JSON Schema, plus each operation's security from its route's access rule. */
-const describeRoute: SwaggerTransform = (input) => {
+export const describeRoute: SwaggerTransform = (input) => {
   const described = jsonSchemaTransform(input);
   const security = securityOf(input.route.config?.access);
   if (!security || (described.schema as { hide?: boolean }).hide) return described;

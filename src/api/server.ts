@@ -24,6 +24,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { breakGlassRoutes } from './routes/breakglass.routes.js';
 import { catalogRoutes } from './routes/catalog.routes.js';
 import { checkRoutes } from './routes/check.routes.js';
+import { discoveryAttributionRoutes } from './routes/discovery.attributions.routes.js';
 import { discoveryRoutes } from './routes/discovery.routes.js';
 import { employeesRoutes } from './routes/employees.routes.js';
 import { grantsRoutes } from './routes/grants.routes.js';
@@ -58,7 +59,7 @@ export interface ApiDeps {
   identity: IdentityServices;
   access: AccessServices;
   ato: AtoServices & { batchMax: number };
-  discovery: DiscoveryServices & { batchMax: number };
+  discovery: DiscoveryServices & { batchMax: number; dumpMaxBytes: number };
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -160,6 +161,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   transparencyRoutes(app, access);
   atoRoutes(app, deps.ato);
   discoveryRoutes(app, deps.discovery);
+  discoveryAttributionRoutes(app, deps.discovery);
   overviewRoutes(app, { accessOverview: access.accessOverview, ledger: deps.ledger, clock: deps.clock });
   await registerConsole(app, deps.settings.consoleDir ? { dir: deps.settings.consoleDir } : {});
   return { app, routes };

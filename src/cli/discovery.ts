@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../core/clock.js';
 import type { Attribution } from '../discovery/attribute.js';
@@ -15,7 +16,11 @@ const share = (part: number, whole: number) =>
   whole === 0 ? '0 %' : `${((100 * part) / whole).toFixed(1)} %`;
 
 /** The attribution report as Markdown: coverage first, then who the canaries point to. */
-export function attributionMarkdown(file: string, scan: DumpScan, found: Attribution): string {
+export function attributionMarkdown(
+  file: string,
+  scan: Omit<DumpScan, 'canaries'>,
+  found: Attribution,
+): string {
   const lines: string[] = [`# Leak attribution: ${file}`, ''];
   lines.push(
     `${count(scan.lines)} lines: ${count(scan.parsed)} numbers read, ${count(scan.rejected)} lines rejected (no international number in them).`,
@@ -87,16 +92,38 @@ export function registerDiscovery(program: Command, io: Io): Command {
       'read a leaked list of numbers (text or CSV, one per line) and trace the canary numbers in it to the accounts they were answered to',
     )
     .requiredOption('--dump <file>', 'the leaked list')
+    .option(
+      '--save',
+      'record the report on the ledger (discovery.attribution), where the console lists it; it is then run as `cli`',
+    )
+    .option('--name <name>', 'what the dump is called in the saved report (the file name by default)')
     .action(async (_options, command: Command) => {
-      const options = command.optsWithGlobals<GlobalOptions & { dump: string }>();
+      const options = command.optsWithGlobals<
+        GlobalOptions & { dump: string; save?: boolean; name?: string }
+      >();
       if (!existsSync(options.dump)) throw usageError(`--dump ${JSON.stringify(options.dump)}: no such file`);
+      if (options.name !== undefined && !options.save) throw usageError('--name is for --save');
       await withCustos(command, io, async (custos) => {
         const bar = progressReporter('reading (bytes)', { minTotal: progressThreshold });
-        const scan = await scanDump(options.dump, custos.discoveryAttribution.canaries, {
-          onProgress: bar.update,
-        });
+        const attribution = custos.discoveryAttribution;
+        if (options.save) {
+          const report = await attribution.run({
+            file: options.dump,
+            name: options.name ?? basename(options.dump),
+            by: 'cli',
+            onProgress: bar.update,
+          });
+          bar.done();
+          if (options.json) io.out(JSON.stringify({ file: options.dump, ...report }));
+          else {
+            io.out(attributionMarkdown(options.dump, report.scan, report.attribution));
+            io.out(`\nRecorded on the ledger as ${report.id}.`);
+          }
+          return;
+        }
+        const scan = await scanDump(options.dump, attribution.canaries, { onProgress: bar.update });
         bar.done();
-        const found = await custos.discoveryAttribution.attribute(scan.canaries);
+        const found = await attribution.attribute(scan.canaries);
         if (options.json)
           io.out(
             JSON.stringify({

@@ -221,6 +221,11 @@ export const discoveryConfig = z
         'Account quotas (with their looked-up numbers) kept in memory; the least recently used are dropped once written.',
       ),
     flushInterval: duration('1s').describe('How often changed account quotas are written to the store.'),
+    dumpMaxBytes: int(1024, 2 ** 50)
+      .default(16 * 2 ** 30)
+      .describe(
+        'Largest leaked dump the API takes for attribution (POST /v1/discovery/attributions), in bytes. It is spooled to a temporary file while it is scanned, so the temporary directory needs this much room.',
+      ),
   })
   .strict()
   .prefault({})

@@ -32,6 +32,7 @@ export const idPrefixes = {
   atd: 'takeover-defence assessment',
   atk: 'confirmed account takeover',
   dch: 'contact-discovery check',
+  dat: 'leaked-dump attribution report',
 } as const;
 
 export type IdPrefix = keyof typeof idPrefixes;

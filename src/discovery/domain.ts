@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { CustosError, isCustosError } from '../core/errors.js';
@@ -12,7 +13,7 @@ import { sharedSecret } from '../store/secrets.js';
 import type { Store } from '../store/store.js';
 import { createHourlyTallies } from '../store/tallies.js';
 import { discoveryAccountCodec } from './accounts.js';
-import { attribute, type ExposureRow } from './attribute.js';
+import { attribute, type ExposureRow, scanDump } from './attribute.js';
 import { createCanaries } from './canaries.js';
 import { type CanaryExposure, createCheck, type DiscoveryRecordBody } from './check.js';
 import { createFleetTracker } from './fleets.js';
@@ -24,6 +25,7 @@ import {
   discoveryRecordType,
   leadingReason,
 } from './queries.js';
+import { type AttributionReport, attributionReport, createAttributionReports } from './reports.js';
 import type { DiscoveryAccount, DiscoveryDecision, DiscoveryRequest } from './types.js';
 
 /**
@@ -165,12 +167,54 @@ export async function createDiscoveryDomain(deps: {
     },
   };
 
+  const reports = createAttributionReports({ store, ledger });
+  // A scan keeps a core busy for a while; a node runs one at a time.
+  let scanning = false;
   const discoveryAttribution = {
     canaries,
     /** Traces a dump's canary numbers (from `scanDump`) to the accounts they were answered to. */
     async attribute(dumpCanaries: readonly string[]) {
       return attribute(dumpCanaries, await exposuresOf(dumpCanaries), settings.canaries);
     },
+    /**
+     * Scans a dump on disk, traces its canaries and records the report on the ledger
+     * (`discovery.attribution`): who ran it, when, and whom the dump points to.
+     */
+    async run(input: {
+      file: string;
+      name: string;
+      by: string;
+      onProgress?: (done: number, total: number) => void;
+    }): Promise<AttributionReport> {
+      if (scanning)
+        throw new CustosError(
+          'action.not_allowed',
+          'a dump is being scanned on this node; try again when it is done',
+        );
+      scanning = true;
+      try {
+        const scan = await scanDump(
+          input.file,
+          canaries,
+          input.onProgress ? { onProgress: input.onProgress } : {},
+        );
+        const report = attributionReport({
+          id: newId('dat', clock),
+          at: clock.now(),
+          by: input.by,
+          name: input.name,
+          bytes: (await stat(input.file)).size,
+          scan,
+          attribution: await discoveryAttribution.attribute(scan.canaries),
+        });
+        await reports.save(report);
+        return report;
+      } finally {
+        scanning = false;
+      }
+    },
+    list: reports.list,
+    get: reports.get,
   };
 
   const jobs: Job[] = [

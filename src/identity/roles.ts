@@ -42,6 +42,7 @@ export const rolePermissions = {
     'ledger.records.read',
     'ato.read',
     'discovery.read',
+    'discovery.attribute',
   ],
   // Security analysts: request access for incidents, decide on requests as the security approver,
   // revoke any grant, and keep the protected-subject list.
@@ -72,6 +73,7 @@ export const rolePermissions = {
     'ledger.read',
     'ato.read',
     'discovery.read',
+    'discovery.attribute',
     'ato.takeovers.write',
   ],
   approver: [

@@ -301,6 +301,21 @@ export interface DiscoveryAccountsTable {
   updated_at: Millis;
 }
 
+/** A leaked dump traced through its canaries; the report is its `discovery.attribution` record. */
+export interface DiscoveryAttributionsTable {
+  record_id: string;
+  at: Millis;
+  by_principal: string;
+  name: string;
+  bytes: number;
+  parsed: number;
+  canaries: number;
+  explained: number;
+  suspects: number;
+  top_account: string | null;
+  top_canaries: number;
+}
+
 /** A canary number answered "registered" to an account (discovery/canaries.ts). */
 export interface DiscoveryCanaryHitsTable {
   number: string;
@@ -396,6 +411,7 @@ export interface Database {
   discovery_canary_hits: DiscoveryCanaryHitsTable;
   discovery_decisions: DiscoveryDecisionsTable;
   discovery_decision_counts: AccessCheckCountsTable;
+  discovery_attributions: DiscoveryAttributionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

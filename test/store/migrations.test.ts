@@ -155,6 +155,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'ato_model_state',
       'ato_takeovers',
       'discovery_accounts',
+      'discovery_attributions',
       'discovery_canary_hits',
       'discovery_decision_counts',
       'discovery_decisions',

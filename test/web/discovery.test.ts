@@ -215,12 +215,13 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
     expect(person.problems).toEqual([]);
   });
 
-  it('lists the canary hits, and how to attribute a dump on the command line', async () => {
+  it('lists the canary hits, and where to attribute a dump', async () => {
     const person = await signedIn();
     const { page } = person;
     await page.goto('/discovery/canaries');
     await page.getByRole('heading', { level: 1, name: 'Canary hits' }).waitFor();
-    await page.getByText('custos discovery attribute --dump leaked.csv').waitFor();
+    await page.getByText('custos discovery attribute --dump FILE --save').waitFor();
+    await page.getByRole('link', { name: 'Leak attribution' }).last().waitFor();
     const hits = seeded.checks.flatMap((c) =>
       c.decided.canaries.map((i) => ({ number: c.request.numbers[i], c })),
     );
@@ -237,6 +238,66 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
     expect(await first.textContent()).toContain(seeded.canarySweeper);
     expect(await first.textContent()).toContain('The account’s own set');
     expect(person.problems).toEqual([]);
+  });
+
+  it('traces an uploaded dump to the account shown its canaries, and keeps the report', {
+    timeout: 60_000,
+  }, async () => {
+    const person = await signedIn();
+    const { page } = person;
+    const shown = seeded.checks.flatMap((c) => c.decided.canaries.map((i) => c.request.numbers[i] as string));
+    expect(shown.length).toBeGreaterThan(0);
+    const dump = [
+      'number,source',
+      ...shown.map((n) => `${n},scraped`),
+      '+14155550123,scraped',
+      'not a number',
+    ];
+    await page.goto('/discovery/attributions');
+    await page.getByRole('heading', { level: 1, name: 'Leak attribution' }).waitFor();
+    await page.getByText('No dump traced yet').waitFor();
+    const form = page.getByRole('form', { name: 'Trace a leaked dump' });
+    // Mantine's FileInput keeps a hidden file input behind its button.
+    await form.locator('input[type=file]').setInputFiles({
+      name: 'forum-dump.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(dump.join('\n')),
+    });
+    await form.getByText('forum-dump.csv').waitFor();
+    await form.getByRole('button', { name: 'Trace' }).click();
+    const panel = page.getByRole('region', { name: 'Attribution report' });
+    await panel.getByText('forum-dump.csv', { exact: false }).first().waitFor();
+    const suspects = panel.getByRole('table', { name: /Suspects/ });
+    await suspects.waitFor();
+    const firstSuspect = await suspects.getByRole('row').nth(1).textContent();
+    expect(firstSuspect).toContain(seeded.canarySweeper);
+    expect(firstSuspect).toContain(String(new Set(shown).size));
+    expect(firstSuspect).toContain('100.0 %');
+    expect(await panel.textContent()).toContain(`${dump.length} lines`);
+    expect(page.url()).toMatch(/selected=dat_/);
+    // Listed, and on the ledger.
+    const list = page.getByRole('table', { name: 'Attribution reports, newest first' });
+    await list.getByText('forum-dump.csv').waitFor();
+    const id = new URL(page.url()).searchParams.get('selected') as string;
+    expect(await suite.server.custos.ledger.record('discovery.attribution', id)).toBeDefined();
+    expect(await accessibilityViolations(person)).toEqual([]);
+    // After a reload, the report is read back from the ledger.
+    await page.reload();
+    await panel
+      .getByRole('table', { name: /Suspects/ })
+      .getByText(seeded.canarySweeper)
+      .waitFor();
+    expect(person.problems).toEqual([]);
+
+    // An auditor reads the reports but is offered no upload.
+    const auditor = await signedIn('aud');
+    await auditor.page.goto('/discovery/attributions');
+    await auditor.page
+      .getByRole('table', { name: 'Attribution reports, newest first' })
+      .getByText('forum-dump.csv')
+      .waitFor();
+    expect(await auditor.page.getByRole('form', { name: 'Trace a leaked dump' }).count()).toBe(0);
+    expect(auditor.problems).toEqual([]);
   });
 
   it('shows "—" and Retry when the summary fails', async () => {
@@ -277,7 +338,9 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
     const nav = page.getByRole('navigation', { name: 'Main navigation' });
     await nav.getByRole('link').first().waitFor();
     expect(await nav.getByText('Contact discovery', { exact: true }).count()).toBe(0);
-    expect(await nav.getByRole('link', { name: /discovery|offenders|fleets|canary/i }).count()).toBe(0);
+    expect(
+      await nav.getByRole('link', { name: /discovery|offenders|fleets|canary|attribution/i }).count(),
+    ).toBe(0);
     const id = recorded(seeded)[0]?.decided.id;
     for (const path of [
       '/discovery',
@@ -285,6 +348,7 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
       `/discovery/decisions?selected=${id}`,
       '/discovery/fleets',
       '/discovery/canaries',
+      '/discovery/attributions',
     ]) {
       await page.goto(path);
       await page.getByRole('heading', { name: 'Not permitted' }).waitFor();
@@ -295,6 +359,7 @@ describe.skipIf(!chromiumAvailable())('console contact discovery in Chromium', (
       '/v1/discovery/summary?from=0&to=3600000',
       '/v1/discovery/fleets',
       `/v1/discovery/decisions/${id}`,
+      '/v1/discovery/attributions',
     ])
       expect((await page.request.get(path)).status()).toBe(403);
     const search = await page.request.post('/v1/discovery/decisions/search', {
@@ -328,6 +393,7 @@ describe.skipIf(!chromiumAvailable())('console contact discovery with nothing ch
       ['/discovery/decisions', 'No decision yet'],
       ['/discovery/fleets', 'No flagged fleet'],
       ['/discovery/canaries', 'No canary answered yet'],
+      ['/discovery/attributions', 'No dump traced yet'],
     ] as const) {
       await page.goto(path);
       await page.getByText(empty, { exact: true }).waitFor();

@@ -16,6 +16,7 @@ import * as accessCheckCounts from './20261129211000_access_check_counts.js';
 import * as ato from './20261130000000_ato.js';
 import * as atoDecisionsEventIndex from './20261130040000_ato_decisions_event_index.js';
 import * as discovery from './20261130050000_discovery.js';
+import * as discoveryAttributions from './20261130060000_discovery_attributions.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '20261130000000_ato': ato,
   '20261130040000_ato_decisions_event_index': atoDecisionsEventIndex,
   '20261130050000_discovery': discovery,
+  '20261130060000_discovery_attributions': discoveryAttributions,
 };

@@ -108,3 +108,50 @@ export async function unwrap<T>(
   }
   return (data ?? null) as NonNullable<T>;
 }
+
+/**
+ * Sends a file as the raw body of a POST, for routes that stream what they are sent (a leaked
+ * dump). XMLHttpRequest rather than fetch, because only it reports upload progress. No timeout: a
+ * large file takes as long as it takes, and the person sees it move. The CSRF header is set as the
+ * middleware sets it for every other write.
+ */
+export function upload<T>(
+  path: string,
+  file: Blob,
+  contentType: string,
+  onProgress: (sent: number, total: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', new URL(path, window.location.origin));
+    xhr.setRequestHeader('content-type', contentType);
+    const token = csrfToken();
+    if (token) xhr.setRequestHeader('x-csrf-token', token);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (event) =>
+      onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onerror = () =>
+      reject(
+        new ApiError(0, {
+          code: 'client.network',
+          message: 'Custos could not be reached, or closed the connection during the upload.',
+        }),
+      );
+    xhr.onload = () => {
+      const body = xhr.response as (Partial<ApiErrorBody> & Record<string, unknown>) | null;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(body as T);
+        return;
+      }
+      if (xhr.status === 401) for (const listener of sessionListeners) listener('expired');
+      reject(
+        new ApiError(xhr.status, {
+          code: body?.code ?? `http.${xhr.status}`,
+          message: body?.message ?? `The server answered ${xhr.status}.`,
+          ...(body?.requestId ? { requestId: body.requestId } : {}),
+        }),
+      );
+    };
+    xhr.send(file);
+  });
+}

@@ -880,6 +880,41 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/discovery/attributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attribution reports, newest first. */
+        get: operations["listDiscoveryAttributions"];
+        put?: never;
+        /** Upload a leaked list of numbers; its canaries are traced to the accounts they were answered to, and the report is recorded on the ledger. */
+        post: operations["createDiscoveryAttribution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/discovery/attributions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attribution report as the ledger holds it. */
+        get: operations["getDiscoveryAttribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/discovery/canary-hits": {
         parameters: {
             query?: never;
@@ -5290,7 +5325,7 @@ export interface operations {
                         csrfToken: string;
                         expiresAt: number;
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "discovery.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "discovery.read" | "discovery.attribute" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -5602,7 +5637,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description What the signed-in user’s roles allow; the console shows only what the server would allow. */
-                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "discovery.read" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
+                        permissions: ("session.self" | "overview.read" | "users.read" | "users.write" | "apikeys.read" | "apikeys.write" | "metrics.read" | "access.catalog.read" | "access.tickets.read" | "access.employees.read" | "access.employees.write" | "access.requests.read" | "access.requests.read_all" | "access.grants.read" | "access.grants.read_all" | "access.policies.read" | "access.policies.write" | "access.protected.read" | "access.protected.write" | "access.breakglass.read" | "access.breakglass.read_all" | "access.reviews.manage" | "access.reviews.read" | "access.reviews.decide" | "access.reviews.fallback" | "transparency.read" | "ledger.read" | "ledger.records.read" | "ato.read" | "discovery.read" | "discovery.attribute" | "access.requests.create" | "access.requests.decide" | "access.grants.revoke" | "access.grants.revoke_any" | "access.breakglass.use" | "access.breakglass.review" | "ato.takeovers.write" | "access.check" | "access.tickets.write" | "ato.assess" | "discovery.check")[];
                         user: {
                             createdAt: number;
                             disabledAt: number | null;
@@ -5715,6 +5750,345 @@ export interface operations {
             };
             /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDiscoveryAttributions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next: string | null;
+                        reports: {
+                            at: number;
+                            by: string;
+                            bytes: number;
+                            canaries: number;
+                            explained: number;
+                            id: string;
+                            name: string;
+                            parsed: number;
+                            suspects: number;
+                            topAccount: string | null;
+                            topCanaries: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createDiscoveryAttribution: {
+        parameters: {
+            query: {
+                /** @description What the dump is called, e.g. its file name. */
+                name: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        at: number;
+                        attribution: {
+                            canaries: number;
+                            cohorts: {
+                                canaries: number;
+                                cohort: string;
+                                from: number;
+                                period: number;
+                                to: number;
+                            }[];
+                            cohortsTotal: number;
+                            /** @description Canaries that were answered “registered” to someone. */
+                            explained: number;
+                            /** @description Accounts the canaries were answered to, most first (the first 200). */
+                            suspects: {
+                                account: string;
+                                canaries: number;
+                                /** @description Chance that an account with no part in the dump would explain as many: the smaller, the surer. */
+                                chance: number;
+                                cohorts: string[];
+                                /** @description Share of the dump’s canaries this account explains. */
+                                coverage: number;
+                                from: number;
+                                to: number;
+                            }[];
+                            suspectsTotal: number;
+                            /** @description Canaries never answered to anyone (the first 50). */
+                            unexplained: string[];
+                        };
+                        /** @description Who ran it. */
+                        by: string;
+                        bytes: number;
+                        /** @description leaked-dump attribution report id (dat_…) */
+                        id: string;
+                        /** @description Where the report is on the ledger. */
+                        ledgerIndex?: number;
+                        name: string;
+                        scan: {
+                            /** @description Parsed numbers by calling code, exact. */
+                            byCallingCode: {
+                                [key: string]: number;
+                            };
+                            /** @description Distinct canary numbers in the dump. */
+                            canaries: number;
+                            /** @description Lines in honey ranges. */
+                            honey: number;
+                            lines: number;
+                            parsed: number;
+                            /** @description Lines that were not blank and held no international number. */
+                            rejected: number;
+                            /** @description Countries and number types of a uniform sample, from libphonenumber. */
+                            sample: {
+                                byCountry: {
+                                    [key: string]: number;
+                                };
+                                byType: {
+                                    [key: string]: number;
+                                };
+                                size: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The action conflicts with the current state of the resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than allowed. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not of a content type this route takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A part Custos depends on (store, ledger, rate limiter, ticket tracker) is unavailable; try again later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDiscoveryAttribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description leaked-dump attribution report id (dat_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        at: number;
+                        attribution: {
+                            canaries: number;
+                            cohorts: {
+                                canaries: number;
+                                cohort: string;
+                                from: number;
+                                period: number;
+                                to: number;
+                            }[];
+                            cohortsTotal: number;
+                            /** @description Canaries that were answered “registered” to someone. */
+                            explained: number;
+                            /** @description Accounts the canaries were answered to, most first (the first 200). */
+                            suspects: {
+                                account: string;
+                                canaries: number;
+                                /** @description Chance that an account with no part in the dump would explain as many: the smaller, the surer. */
+                                chance: number;
+                                cohorts: string[];
+                                /** @description Share of the dump’s canaries this account explains. */
+                                coverage: number;
+                                from: number;
+                                to: number;
+                            }[];
+                            suspectsTotal: number;
+                            /** @description Canaries never answered to anyone (the first 50). */
+                            unexplained: string[];
+                        };
+                        /** @description Who ran it. */
+                        by: string;
+                        bytes: number;
+                        /** @description leaked-dump attribution report id (dat_…) */
+                        id: string;
+                        /** @description Where the report is on the ledger. */
+                        ledgerIndex?: number;
+                        name: string;
+                        scan: {
+                            /** @description Parsed numbers by calling code, exact. */
+                            byCallingCode: {
+                                [key: string]: number;
+                            };
+                            /** @description Distinct canary numbers in the dump. */
+                            canaries: number;
+                            /** @description Lines in honey ranges. */
+                            honey: number;
+                            lines: number;
+                            parsed: number;
+                            /** @description Lines that were not blank and held no international number. */
+                            rejected: number;
+                            /** @description Countries and number types of a uniform sample, from libphonenumber. */
+                            sample: {
+                                byCountry: {
+                                    [key: string]: number;
+                                };
+                                byType: {
+                                    [key: string]: number;
+                                };
+                                size: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description The request does not match the schema, or a value in it is refused. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials: none were given, or the session, API key or password is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: its role, scopes, CSRF token or the access policy forbid it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource, or none the caller may see. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -30,7 +30,10 @@ export function ListWithPanel({
             </Title>
             {onClose && <CloseButton onClick={onClose} aria-label="Close details (Esc)" />}
           </Group>
-          <ScrollArea.Autosize mah="75vh">{panel}</ScrollArea.Autosize>
+          {/* Focusable, so a panel of plain text that scrolls can be scrolled from the keyboard. */}
+          <ScrollArea.Autosize mah="75vh" viewportProps={{ tabIndex: 0 }}>
+            {panel}
+          </ScrollArea.Autosize>
         </Paper>
       </Grid.Col>
     </Grid>

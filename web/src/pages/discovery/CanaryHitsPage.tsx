@@ -1,6 +1,7 @@
-import { Alert, Code, Stack, Text } from '@mantine/core';
-import { IconTerminal2 } from '@tabler/icons-react';
+import { Alert, Anchor, Code, Stack, Text } from '@mantine/core';
+import { IconFileSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
+import { createLink } from '@tanstack/react-router';
 import { api, unwrap } from '../../api/client.js';
 import { type Column, DataTable } from '../../ui/DataTable.js';
 import { formatTime } from '../../ui/format.js';
@@ -8,6 +9,8 @@ import { PageHeader } from '../../ui/PageHeader.js';
 import { EmptyState, QueryView } from '../../ui/states.js';
 import { cohortLabel } from './labels.js';
 import type { CanaryHit } from './types.js';
+
+const AnchorLink = createLink(Anchor);
 
 const columns: Column<CanaryHit>[] = [
   { key: 'number', header: 'Canary number', cell: (h) => <Code>{h.number}</Code> },
@@ -18,21 +21,15 @@ const columns: Column<CanaryHit>[] = [
   { key: 'check', header: 'Check', hideOnPhone: true, cell: (h) => <Code>{h.check}</Code> },
 ];
 
-/** How to trace a leaked dump: only the command line reads dumps for now. */
+/** Where a leaked dump is traced. */
 function Attribution() {
   return (
-    <Alert variant="light" color="blue" icon={<IconTerminal2 aria-hidden />} title="Tracing a leaked dump">
-      <Stack gap="xs">
-        <Text size="sm">
-          Attribution runs on the command line, where a dump of millions of lines can be streamed; the console
-          cannot take an upload yet. On a machine with the deployment’s configuration, run:
-        </Text>
-        <Code block>custos discovery attribute --dump leaked.csv</Code>
-        <Text size="sm">
-          It lists the canaries found in the dump, the accounts they were shown to and when, and how likely an
-          uninvolved account would have been shown as many.
-        </Text>
-      </Stack>
+    <Alert variant="light" color="blue" icon={<IconFileSearch aria-hidden />} title="Tracing a leaked dump">
+      <Text size="sm">
+        Upload a dump on <AnchorLink to="/discovery/attributions">Leak attribution</AnchorLink>, or run{' '}
+        <Code>custos discovery attribute --dump FILE --save</Code> where the dump is. Either lists the
+        canaries in it, the accounts they were shown to and when, and records the report on the ledger.
+      </Text>
     </Alert>
   );
 }

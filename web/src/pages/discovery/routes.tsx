@@ -1,5 +1,6 @@
 import {
   IconAddressBook,
+  IconFileSearch,
   IconListSearch,
   IconTargetArrow,
   IconUserSearch,
@@ -36,6 +37,12 @@ export const discoveryNav: NavSection = {
     },
     { to: '/discovery/fleets', label: 'Fleets', icon: IconUsersGroup, permission: 'discovery.read' },
     { to: '/discovery/canaries', label: 'Canary hits', icon: IconTargetArrow, permission: 'discovery.read' },
+    {
+      to: '/discovery/attributions',
+      label: 'Leak attribution',
+      icon: IconFileSearch,
+      permission: 'discovery.read',
+    },
   ],
 };
 
@@ -95,10 +102,24 @@ export const discoveryCanariesRoute = createRoute({
   ),
 });
 
+/** An attribution report's id (`dat_` and 26 Crockford base-32 characters). */
+export const attributionId = /^dat_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export const discoveryAttributionsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/discovery/attributions',
+  validateSearch: z.object({ selected: optional(matching(attributionId)) }),
+  component: permittedPage(
+    'discovery.read',
+    lazyRouteComponent(() => import('./AttributionsPage.js'), 'AttributionsPage'),
+  ),
+});
+
 export const discoveryRoutes = [
   discoveryOverviewRoute,
   discoveryOffendersRoute,
   discoveryDecisionsRoute,
   discoveryFleetsRoute,
   discoveryCanariesRoute,
+  discoveryAttributionsRoute,
 ] as const;

@@ -21,3 +21,8 @@ export type DiscoveryVerdict = NonNullable<DecisionSearch['decision']>;
 
 /** The decisions, mildest first. */
 export const verdicts: DiscoveryVerdict[] = ['allow', 'partial', 'shadow', 'throttle', 'block'];
+export type AttributionPage = Ok<paths['/v1/discovery/attributions']['get']>;
+/** One attribution report as the list shows it. */
+export type AttributionRow = AttributionPage['reports'][number];
+/** One attribution report as the ledger holds it. */
+export type AttributionReport = Ok<paths['/v1/discovery/attributions/{id}']['get']>;
