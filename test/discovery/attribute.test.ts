@@ -180,5 +180,43 @@ describe('custos discovery attribute', () => {
       .exitOverride()
       .parseAsync(['node', 'custos', '--config', config, 'discovery', 'attribute', '--dump', dump]);
     expect(markdown.join('\n')).toMatch(/\| scraper-2 \| \d+ \| 100\.0 % \|/);
+
+    // With --save the report goes on the ledger, where the console lists it. The test's Custos
+    // lets go of the store first, so the command is its only writer.
+    await t.custos.close();
+    const savedOut: string[] = [];
+    const savedIo: Io = {
+      out: (text) => savedOut.push(text),
+      err: () => undefined,
+      readStdin: async () => '',
+    };
+    await buildProgram(savedIo)
+      .exitOverride()
+      .parseAsync([
+        'node',
+        'custos',
+        '--config',
+        config,
+        '--json',
+        'discovery',
+        'attribute',
+        '--dump',
+        dump,
+        '--save',
+        '--name',
+        'leak-1',
+      ]);
+    const saved = JSON.parse(savedOut.join('\n'));
+    expect(saved).toMatchObject({
+      id: expect.stringMatching(/^dat_/),
+      by: 'cli',
+      name: 'leak-1',
+      attribution: { explained: expected },
+    });
+    expect(saved.attribution.suspects[0]).toMatchObject({ account: 'scraper-2', canaries: expected });
+    t = await createTestCustos('sqlite', { dataDir: dir, ...settings });
+    const listed = await t.custos.discoveryAttribution.list({ limit: 10 });
+    expect(listed.rows).toMatchObject([{ id: saved.id, name: 'leak-1', topAccount: 'scraper-2' }]);
+    expect(await t.custos.discoveryAttribution.get(saved.id)).toMatchObject({ id: saved.id, by: 'cli' });
   });
 });
