@@ -1,5 +1,6 @@
 import { CustosError, isCustosError } from '../core/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { newestFirst, type TimeIdKey } from '../store/pages.js';
 import type { Store } from '../store/store.js';
 import type { Assessment, AuthEvent, Features } from './types.js';
 
@@ -181,7 +182,7 @@ export interface DecisionQuery {
   from?: number;
   to?: number;
   /** The last row of the previous page: rows strictly older come next. */
-  before?: { at: number; id: string };
+  before?: TimeIdKey;
   limit: number;
 }
 
@@ -190,9 +191,7 @@ export function createDecisionQueries(deps: { store: Pick<Store, 'db'>; ledger: 
   const { store, ledger } = deps;
   return {
     /** Newest first by event time, one page; `next` is set when more rows follow. */
-    async search(
-      query: DecisionQuery,
-    ): Promise<{ rows: DecisionRow[]; next: { at: number; id: string } | null }> {
+    async search(query: DecisionQuery): Promise<{ rows: DecisionRow[]; next: TimeIdKey | null }> {
       let q = store.db.selectFrom('ato_decisions').selectAll();
       if (query.account !== undefined) q = q.where('account', '=', query.account);
       if (query.phone !== undefined) q = q.where('phone', '=', query.phone);
@@ -200,21 +199,8 @@ export function createDecisionQueries(deps: { store: Pick<Store, 'db'>; ledger: 
       if (query.decision !== undefined) q = q.where('decision', '=', query.decision);
       if (query.from !== undefined) q = q.where('at', '>=', query.from);
       if (query.to !== undefined) q = q.where('at', '<', query.to);
-      const before = query.before;
-      if (before) {
-        q = q.where((eb) =>
-          eb.or([
-            eb('at', '<', before.at),
-            eb.and([eb('at', '=', before.at), eb('record_id', '<', before.id)]),
-          ]),
-        );
-      }
-      const found = await q
-        .orderBy('at', 'desc')
-        .orderBy('record_id', 'desc')
-        .limit(query.limit + 1)
-        .execute();
-      const rows = found.slice(0, query.limit).map((row) => ({
+      const page = await newestFirst(q, query);
+      const rows = page.rows.map((row) => ({
         id: row.record_id,
         at: Number(row.at),
         eventType: row.event_type,
@@ -227,8 +213,7 @@ export function createDecisionQueries(deps: { store: Pick<Store, 'db'>; ledger: 
         score: Number(row.score),
         reason: row.reason,
       }));
-      const last = rows.at(-1);
-      return { rows, next: found.length > query.limit && last ? { at: last.at, id: last.id } : null };
+      return { rows, next: page.next };
     },
 
     /** One assessment with everything the ledger holds of it; 404 when unknown or erased. */

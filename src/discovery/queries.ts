@@ -1,5 +1,6 @@
 import { CustosError } from '../core/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { newestFirst, type TimeIdKey } from '../store/pages.js';
 import type { Store } from '../store/store.js';
 import type { DiscoveryRecordBody } from './check.js';
 
@@ -101,31 +102,16 @@ export function createDiscoveryQueries(deps: { store: Pick<Store, 'db'>; ledger:
       decision?: string;
       from?: number;
       to?: number;
-      before?: { at: number; id: string };
+      before?: TimeIdKey;
       limit: number;
-    }): Promise<{ rows: DiscoveryDecisionRow[]; next: { at: number; id: string } | null }> {
+    }): Promise<{ rows: DiscoveryDecisionRow[]; next: TimeIdKey | null }> {
       let q = store.db.selectFrom('discovery_decisions').selectAll();
       if (query.account !== undefined) q = q.where('account', '=', query.account);
       if (query.decision !== undefined) q = q.where('decision', '=', query.decision);
       if (query.from !== undefined) q = q.where('at', '>=', query.from);
       if (query.to !== undefined) q = q.where('at', '<', query.to);
-      const before = query.before;
-      if (before) {
-        q = q.where((eb) =>
-          eb.or([
-            eb('at', '<', before.at),
-            eb.and([eb('at', '=', before.at), eb('record_id', '<', before.id)]),
-          ]),
-        );
-      }
-      const found = await q
-        .orderBy('at', 'desc')
-        .orderBy('record_id', 'desc')
-        .limit(query.limit + 1)
-        .execute();
-      const rows = found.slice(0, query.limit).map(toRow);
-      const last = rows.at(-1);
-      return { rows, next: found.length > query.limit && last ? { at: last.at, id: last.id } : null };
+      const page = await newestFirst(q, query);
+      return { rows: page.rows.map(toRow), next: page.next };
     },
 
     /** One decision with everything the ledger holds of it; 404 when unknown or erased. */

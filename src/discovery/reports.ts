@@ -1,5 +1,6 @@
 import { CustosError, isCustosError } from '../core/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { newestFirst, type TimeIdKey } from '../store/pages.js';
 import type { Store } from '../store/store.js';
 import type { Attribution, DumpScan } from './attribute.js';
 
@@ -125,25 +126,11 @@ export function createAttributionReports(deps: {
 
     /** Newest first, one page; `next` is set when more follow. */
     async list(query: {
-      before?: { at: number; id: string };
+      before?: TimeIdKey;
       limit: number;
-    }): Promise<{ rows: AttributionListRow[]; next: { at: number; id: string } | null }> {
-      let q = store.db.selectFrom('discovery_attributions').selectAll();
-      const before = query.before;
-      if (before) {
-        q = q.where((eb) =>
-          eb.or([
-            eb('at', '<', before.at),
-            eb.and([eb('at', '=', before.at), eb('record_id', '<', before.id)]),
-          ]),
-        );
-      }
-      const found = await q
-        .orderBy('at', 'desc')
-        .orderBy('record_id', 'desc')
-        .limit(query.limit + 1)
-        .execute();
-      const rows = found.slice(0, query.limit).map((r) => ({
+    }): Promise<{ rows: AttributionListRow[]; next: TimeIdKey | null }> {
+      const page = await newestFirst(store.db.selectFrom('discovery_attributions').selectAll(), query);
+      const rows = page.rows.map((r) => ({
         id: r.record_id,
         at: Number(r.at),
         by: r.by_principal,
@@ -156,8 +143,7 @@ export function createAttributionReports(deps: {
         topAccount: r.top_account,
         topCanaries: Number(r.top_canaries),
       }));
-      const last = rows.at(-1);
-      return { rows, next: found.length > query.limit && last ? { at: last.at, id: last.id } : null };
+      return { rows, next: page.next };
     },
 
     /** One report as the ledger holds it; 404 when unknown. */

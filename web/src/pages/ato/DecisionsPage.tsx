@@ -1,7 +1,8 @@
-import { Button, Card, Code, Group, Stack, Text } from '@mantine/core';
+import { Button, Card, Code, Stack, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client.js';
+import { CursorPager } from '../../ui/CursorPager.js';
 import { type Column, DataTable } from '../../ui/DataTable.js';
 import { formatTime } from '../../ui/format.js';
 import { ListWithPanel } from '../../ui/ListWithPanel.js';
@@ -132,29 +133,7 @@ export function DecisionsPage() {
                   `${eventTypeLabel(d.eventType)}${d.account ? ` for ${d.account}` : ''}, ${d.decision}, ${formatTime(d.at)}`
                 }
               />
-              {(cursor || next) && (
-                <Group>
-                  <Button variant="default" size="xs" disabled={!cursor} onClick={() => setCursors([])}>
-                    Newest
-                  </Button>
-                  <Button
-                    variant="default"
-                    size="xs"
-                    disabled={!cursor}
-                    onClick={() => setCursors((held) => held.slice(0, -1))}
-                  >
-                    Newer
-                  </Button>
-                  <Button
-                    variant="default"
-                    size="xs"
-                    disabled={!next}
-                    onClick={() => next && setCursors((held) => [...held, next])}
-                  >
-                    Older
-                  </Button>
-                </Group>
-              )}
+              <CursorPager cursors={cursors} next={next} onChange={setCursors} />
             </Stack>
           )
         }

@@ -19,6 +19,7 @@ import { useState } from 'react';
 import { api, unwrap, upload } from '../../api/client.js';
 import { allows } from '../../app/permissions.js';
 import { useSession } from '../../app/session.js';
+import { CursorPager } from '../../ui/CursorPager.js';
 import { type Column, DataTable } from '../../ui/DataTable.js';
 import { formatCount, formatTime } from '../../ui/format.js';
 import { ListWithPanel } from '../../ui/ListWithPanel.js';
@@ -347,21 +348,7 @@ export function AttributionsPage() {
                 onSelect={select}
                 rowLabel={(r) => `${r.name}, ${formatTime(r.at)}`}
               />
-              {(cursor || next) && (
-                <Group>
-                  <Button variant="default" size="xs" disabled={!cursor} onClick={() => setCursors([])}>
-                    Newest
-                  </Button>
-                  <Button
-                    variant="default"
-                    size="xs"
-                    disabled={!next}
-                    onClick={() => next && setCursors((held) => [...held, next])}
-                  >
-                    Older
-                  </Button>
-                </Group>
-              )}
+              <CursorPager cursors={cursors} next={next} onChange={setCursors} />
             </Stack>
           )
         }

@@ -5,6 +5,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useRouterState } from '@tanstack/react-router';
 import { useRef, useState } from 'react';
 import { api, unwrap } from '../../api/client.js';
+import { CursorPager } from '../../ui/CursorPager.js';
 import { type Column, DataTable } from '../../ui/DataTable.js';
 import { formatCount, formatTime } from '../../ui/format.js';
 import { ListWithPanel } from '../../ui/ListWithPanel.js';
@@ -212,29 +213,7 @@ export function DiscoveryDecisionsPage() {
                 onSelect={select}
                 rowLabel={(d) => `${d.account}, ${verdictTone(d.decision).label}, ${formatTime(d.at)}`}
               />
-              {(cursor || next) && (
-                <Group>
-                  <Button variant="default" size="xs" disabled={!cursor} onClick={() => setCursors([])}>
-                    Newest
-                  </Button>
-                  <Button
-                    variant="default"
-                    size="xs"
-                    disabled={!cursor}
-                    onClick={() => setCursors((held) => held.slice(0, -1))}
-                  >
-                    Newer
-                  </Button>
-                  <Button
-                    variant="default"
-                    size="xs"
-                    disabled={!next}
-                    onClick={() => next && setCursors((held) => [...held, next])}
-                  >
-                    Older
-                  </Button>
-                </Group>
-              )}
+              <CursorPager cursors={cursors} next={next} onChange={setCursors} />
             </Stack>
           )
         }
