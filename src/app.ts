@@ -6,6 +6,7 @@ import { type Api, buildApi } from './api/server.js';
 import { type AtoServices, createAtoDomain } from './ato/domain.js';
 import { type AtoEngine, createAtoEngine } from './ato/engine.js';
 import { createMemoryBus } from './bus/memory.js';
+import { createNatsBus } from './bus/nats.js';
 import { deliverWebhook } from './bus/webhook.js';
 import { type Clock, systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
@@ -115,7 +116,19 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       const report = await migrateToLatest(store);
       if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
     }
-    const bus = createMemoryBus({ logger });
+    const bus = config.nats.url
+      ? await createNatsBus({
+          logger,
+          servers: config.nats.url.split(',').map((url) => url.trim()),
+          stream: config.nats.stream,
+          subjectPrefix: config.nats.subjectPrefix,
+          partitions: config.nats.partitions,
+          maxAgeMs: config.nats.maxAge,
+          duplicateWindowMs: config.nats.duplicateWindow,
+          replicas: config.nats.replicas,
+          ackWaitMs: config.nats.ackWait,
+        })
+      : createMemoryBus({ logger });
     closers.unshift(() => bus.close());
     const limiter = config.redis.url
       ? createRedisLimiter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, clock, logger })

@@ -71,6 +71,41 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    nats: z
+      .object({
+        url: z
+          .string()
+          .regex(/^(nats|tls):\/\//, 'expected nats:// or tls:// URLs, comma-separated')
+          .optional()
+          .describe(
+            'NATS servers with JetStream (comma-separated URLs): events go through a durable stream shared by every node; when unset the bus is in-process.',
+          ),
+        stream: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+          .default('CUSTOS_EVENTS')
+          .describe('The JetStream stream that holds the events.'),
+        subjectPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,32}$/, 'one subject token: letters, digits, _ and -')
+          .default('custos')
+          .describe('First token of every event subject (`<prefix>.p<partition>.<topic>`).'),
+        partitions: int(1, 1024)
+          .default(16)
+          .describe(
+            'Partitions by event key: one entity’s events stay in order, and the partitions are shared among the nodes. Every node must use the same number.',
+          ),
+        maxAge: duration('7d').describe('How long the stream keeps events.'),
+        duplicateWindow: duration('2m').describe(
+          'A second publish of the same event id within this is dropped.',
+        ),
+        replicas: int(1, 5).default(1).describe('Copies of the stream in a NATS cluster.'),
+        ackWait: duration('30s').describe(
+          'How long a delivery may go unacknowledged before it is redelivered.',
+        ),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z

@@ -9,7 +9,7 @@ import { openStore, type Store } from '../../src/store/store.js';
  * Tests that need a real server read its URL from CUSTOS_TEST_*. On a laptop without the server
  * they skip; under CI=true a missing URL is a failure, so CI can never pass by skipping.
  */
-export function serviceUrl(name: 'DATABASE' | 'REDIS'): string | undefined {
+export function serviceUrl(name: 'DATABASE' | 'REDIS' | 'NATS'): string | undefined {
   const url = process.env[`CUSTOS_TEST_${name}_URL`];
   if (!url && process.env.CI === 'true') {
     throw new Error(
@@ -21,6 +21,7 @@ export function serviceUrl(name: 'DATABASE' | 'REDIS'): string | undefined {
 
 export const postgresUrl = serviceUrl('DATABASE');
 export const redisUrl = serviceUrl('REDIS');
+export const natsUrl = serviceUrl('NATS');
 
 export type Backend = 'sqlite' | 'postgres';
 
