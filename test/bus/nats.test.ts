@@ -182,6 +182,58 @@ describe.skipIf(!natsUrl)('NATS JetStream bus', () => {
     expect(attempts).toEqual([1, 2, 3]);
   });
 
+  it('waits in close() for handlers that are still running, then refuses to publish', async () => {
+    const bus = await createNatsBus(settings());
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = false;
+    await bus.subscribe(
+      '*',
+      async () => {
+        started = true;
+        await gate;
+        order.push('handler finished');
+      },
+      { name: 'slow' },
+    );
+    await bus.publish(event('access.grant.approved'));
+    await vi.waitFor(() => expect(started).toBe(true), waitLong);
+    const closing = bus.close().then(() => order.push('closed'));
+    release();
+    await closing;
+    expect(order).toEqual(['handler finished', 'closed']);
+    await expect(bus.publish(event('access.grant.approved'))).rejects.toThrow('closed');
+  });
+
+  it('stops delivering to a subscription once it is unsubscribed', async () => {
+    const bus = await open(settings());
+    const kept: string[] = [];
+    const dropped: string[] = [];
+    await bus.subscribe(
+      '*',
+      async (e) => {
+        kept.push(e.topic);
+      },
+      { name: 'kept' },
+    );
+    const subscription = await bus.subscribe(
+      '*',
+      async (e) => {
+        dropped.push(e.topic);
+      },
+      { name: 'dropped' },
+    );
+    await bus.publish(event('access.first', { account: 'a' }));
+    await vi.waitFor(() => expect(dropped).toEqual(['access.first']), waitLong);
+    await subscription.unsubscribe();
+    await bus.publish(event('access.second', { account: 'a' }));
+    await vi.waitFor(() => expect(kept).toEqual(['access.first', 'access.second']), waitLong);
+    expect(dropped).toEqual(['access.first']);
+  });
+
   it('shares the work between nodes, once per event, keeping each account’s order', async () => {
     const options = settings();
     const nodes = [await open(options), await open(options)];
