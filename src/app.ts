@@ -14,6 +14,8 @@ import { isCustosError } from './core/errors.js';
 import type { Bus } from './core/events.js';
 import { createJobs } from './core/jobs.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { createEventIntake, type EventIntake } from './detect/intake.js';
+import { loadOcsfSchema } from './detect/ocsf.js';
 import { createDiscoveryDomain, type DiscoveryServices } from './discovery/domain.js';
 import { createIdentityDomain, type IdentityServices } from './identity/domain.js';
 import { type Permission, type Role, rolesAllow } from './identity/roles.js';
@@ -51,6 +53,8 @@ export type Custos = {
   /** The takeover defence's scoring parts (enrichment, model, rules). */
   atoEngine: AtoEngine;
   api: Api;
+  /** The platform's events in (POST /v1/events). */
+  eventIntake: EventIntake;
   /** Starts the background work of a serving node: outbox deliveries, sweeps, refreshes. */
   start(): void;
   /** Stops accepting requests and background work, drains, and closes every backend. */
@@ -223,6 +227,13 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       publish: (event) => bus.publish(event),
     });
 
+    const eventIntake = createEventIntake({
+      schema: loadOcsfSchema(),
+      clock,
+      settings: { maxAgeMs: config.events.maxAge, maxAheadMs: config.events.maxAhead },
+      publish: (event) => bus.publish(event),
+    });
+
     const api = await buildApi({
       logger,
       clock,
@@ -236,6 +247,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
         batchMax: config.discovery.batchMax,
         dumpMaxBytes: config.discovery.dumpMaxBytes,
       },
+      events: { eventIntake, batchMax: config.events.batchMax },
       outboxBacklog: () => dispatcher.backlog(),
       settings: {
         bodyLimit: config.server.bodyLimit,
@@ -270,6 +282,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       ...access.services,
       ...ato.services,
       ...discovery.services,
+      eventIntake,
       start() {
         dispatcher.start();
         jobs.start();

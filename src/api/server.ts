@@ -7,6 +7,7 @@ import type { AccessServices } from '../access/domain.js';
 import type { AtoServices } from '../ato/domain.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { EventIntake } from '../detect/intake.js';
 import type { DiscoveryServices } from '../discovery/domain.js';
 import type { IdentityServices } from '../identity/domain.js';
 import { createLedgerExplorer } from '../ledger/explore.js';
@@ -27,6 +28,7 @@ import { checkRoutes } from './routes/check.routes.js';
 import { discoveryAttributionRoutes } from './routes/discovery.attributions.routes.js';
 import { discoveryRoutes } from './routes/discovery.routes.js';
 import { employeesRoutes } from './routes/employees.routes.js';
+import { eventsRoutes } from './routes/events.routes.js';
 import { grantsRoutes } from './routes/grants.routes.js';
 import { ledgerEntriesRoutes } from './routes/ledger.entries.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
@@ -60,6 +62,7 @@ export interface ApiDeps {
   access: AccessServices;
   ato: AtoServices & { batchMax: number };
   discovery: DiscoveryServices & { batchMax: number; dumpMaxBytes: number };
+  events: { eventIntake: EventIntake; batchMax: number };
   outboxBacklog: () => Promise<{ pending: number; dead: number }>;
   settings: ApiSettings;
 }
@@ -162,6 +165,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   atoRoutes(app, deps.ato);
   discoveryRoutes(app, deps.discovery);
   discoveryAttributionRoutes(app, deps.discovery);
+  eventsRoutes(app, deps.events);
   overviewRoutes(app, { accessOverview: access.accessOverview, ledger: deps.ledger, clock: deps.clock });
   await registerConsole(app, deps.settings.consoleDir ? { dir: deps.settings.consoleDir } : {});
   return { app, routes };

@@ -48,15 +48,20 @@ export interface NatsBusOptions {
 
 /**
  * The entity an event is about, so its events share a partition and stay in order: the account
- * or subject in the payload, else the actor, else the event itself.
+ * or subject in Custos's payload; for the platform's OCSF events the user (a call's callee: the
+ * person a targeted call reaches); else the actor; else the event itself.
  */
 export function defaultEventKey(event: CustosEvent): string {
-  const payload = event.unmapped;
+  const payload: Record<string, unknown> = event.unmapped ?? {};
   for (const field of ['account', 'subject', 'subjectId', 'user', 'userId']) {
     const value = payload[field];
     if (typeof value === 'string' && value !== '') return value;
   }
-  return event.actor?.user?.uid ?? event.metadata.uid;
+  const ocsf = event as unknown as { user?: { uid?: unknown }; callee?: { uid?: unknown } };
+  for (const uid of [ocsf.user?.uid, ocsf.callee?.uid, event.actor?.user?.uid]) {
+    if (typeof uid === 'string' && uid !== '') return uid;
+  }
+  return event.metadata.uid;
 }
 
 /** FNV-1a over the key's UTF-16 units: stable across nodes and releases. */

@@ -106,6 +106,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    events: z
+      .object({
+        batchMax: int(1, 100_000)
+          .default(1000)
+          .describe('Most events in one POST /v1/events; a larger batch is refused whole with 413.'),
+        maxAge: duration('30d').describe('Events older than this (by their own time) are refused.'),
+        maxAhead: duration('5m').describe('Events further ahead of this node’s clock than this are refused.'),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z

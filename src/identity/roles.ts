@@ -145,6 +145,7 @@ export const rolePermissions = {
     'ato.assess',
     'ato.takeovers.write',
     'discovery.check',
+    'events.write',
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

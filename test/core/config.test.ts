@@ -386,6 +386,7 @@ describe('configKeys', () => {
       overrides: {
         'database.url': 'postgres://db/custos',
         'redis.url': 'redis://cache',
+        'nats.url': 'nats://bus:4222',
         'ledger.dir': '/srv/custos/ledger',
         'ledger.keyFile': '/srv/custos/keys/ledger.skey',
         'ledger.witnessQuorum': 1,
