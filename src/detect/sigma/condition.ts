@@ -80,11 +80,16 @@ export function parseCondition(text: string): ConditionNode {
   }
 
   function notExpr(): ConditionNode {
-    if (word(peek()) === 'not') {
-      index++;
+    const token = peek();
+    if (word(token) !== 'not') return atom();
+    index++;
+    if (++depth > maxDepth)
+      throw new ConditionError(`condition nested deeper than ${maxDepth}`, token?.at ?? 0);
+    try {
       return { op: 'not', arg: notExpr() };
+    } finally {
+      depth--;
     }
-    return atom();
   }
 
   function atom(): ConditionNode {
@@ -96,13 +101,6 @@ export function parseCondition(text: string): ConditionNode {
         const close = expect("')'");
         if (close.text !== ')') throw new ConditionError(`expected ')' but found '${close.text}'`, close.at);
         return inner;
-      }
-      if (token.text === '|') {
-        throw new ConditionError(
-          'aggregations after | are Sigma 1: use a correlation rule',
-          token.at,
-          'aggregation',
-        );
       }
       const lower = token.text.toLowerCase();
       if (lower === '1' || lower === 'all' || /^\d+$/.test(lower) || lower === 'any') {
@@ -150,6 +148,13 @@ export function parseCondition(text: string): ConditionNode {
   if (tokens.length === 0) throw new ConditionError('empty condition', 0);
   const tree = orExpr();
   const rest = peek();
+  if (rest?.text === '|') {
+    throw new ConditionError(
+      'aggregations after | are Sigma 1: use a correlation rule',
+      rest.at,
+      'aggregation',
+    );
+  }
   if (rest) throw new ConditionError(`unexpected '${rest.text}'`, rest.at);
   return tree;
 }

@@ -110,16 +110,33 @@ export function createFieldTable(): (path: string) => FieldAccessor {
   };
 }
 
-/** Walks an event for keyword search: every string in it, bounded in depth and count. */
+/**
+ * Collects the strings of an event for keyword search, breadth first so that top-level fields
+ * (`message`) come before deep ones; bounded in depth, in strings kept and in values visited.
+ */
 export function collectStrings(root: unknown, maxDepth = 16, maxStrings = 4096): string[] {
   const out: string[] = [];
-  const walk = (node: unknown, depth: number): void => {
-    if (out.length >= maxStrings) return;
-    if (typeof node === 'string') out.push(node);
-    else if (node !== null && typeof node === 'object' && depth < maxDepth) {
-      for (const value of Array.isArray(node) ? node : Object.values(node)) walk(value, depth + 1);
+  let level: unknown[] = [root];
+  let visited = 0;
+  for (let depth = 0; depth <= maxDepth && level.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const node of level) {
+      if (out.length >= maxStrings || ++visited > maxStrings * 4) return out;
+      if (typeof node === 'string') out.push(node);
+      else if (node !== null && typeof node === 'object') {
+        const room = maxStrings * 4 - visited - next.length;
+        if (Array.isArray(node)) {
+          for (let i = 0; i < node.length && i < room; i++) next.push(node[i]);
+        } else {
+          let taken = 0;
+          for (const key in node) {
+            if (taken++ >= room) break;
+            if (Object.hasOwn(node, key)) next.push((node as Record<string, unknown>)[key]);
+          }
+        }
+      }
     }
-  };
-  walk(root, 0);
+    level = next;
+  }
   return out;
 }

@@ -327,7 +327,10 @@ function parseCountCondition(entry: YEntry | undefined, type: string | undefined
   let bounds = 0;
   for (const item of entry.value.entries) {
     if (item.key === 'field') {
-      if (type !== 'value_count') fail(item.keyPos, `condition field is only for value_count, not ${type}`);
+      // Refused types (value_sum, …) take a field too; their refusal already says enough.
+      const known = type !== undefined && (correlationTypes as readonly string[]).includes(type);
+      if (known && type !== 'value_count')
+        fail(item.keyPos, `condition field is only for value_count, not ${type}`);
       valueFields.push(...texts(item, fail, 'condition field').map((field) => field.value));
       continue;
     }
