@@ -1,5 +1,5 @@
 import { ConditionError, type ConditionNode, parseCondition, selectIdentifiers } from './condition.js';
-import { collectStrings, createFieldTable, type FieldAccessor } from './fields.js';
+import { collectStrings, createFieldTable, type Epoch, type FieldAccessor } from './fields.js';
 import { readModifiers } from './modifiers.js';
 import type { DetectionDocument } from './parse.js';
 import type { RuleIssue } from './types.js';
@@ -26,7 +26,8 @@ export interface MatchContext {
 }
 
 export function createMatchContext(): MatchContext {
-  const field = createFieldTable();
+  const epoch: Epoch = { value: 0 };
+  const field = createFieldTable(epoch);
   let current: unknown;
   let fresh = false;
   let strings: { raw: readonly string[]; lower: readonly string[] } = { raw: [], lower: [] };
@@ -42,6 +43,7 @@ export function createMatchContext(): MatchContext {
       return strings;
     },
     next() {
+      epoch.value++;
       fresh = false;
     },
   };

@@ -1,3 +1,5 @@
+import { type ParsedIp, parseIp } from '../../core/ip.js';
+
 /**
  * Field access into events: a Sigma field name is a dotted path (`actor.user.uid`,
  * `unmapped.decision`); an array met on the way matches when any of its elements does. Paths are
@@ -21,6 +23,8 @@ export interface FieldAccessor {
    * that test the same field of one event lower-case it once.
    */
   lower(value: string): string;
+  /** Parses an address found at this path, remembering the last answer as `lower` does. */
+  ip(value: string): ParsedIp | undefined;
 }
 
 const always: ValueTest = () => true;
@@ -28,17 +32,70 @@ const always: ValueTest = () => true;
 /** Names an object inherits; reading them needs an own-property check, others do not. */
 const inherited = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-/** Compiles a dotted path. An empty segment (`a..b`) is kept: it names the key `''`. */
-export function compilePath(path: string): FieldAccessor {
+/**
+ * Counts events: bumped once per event, it tells accessors that what they remember of the last
+ * event no longer holds, even when the same object comes back changed.
+ */
+export interface Epoch {
+  value: number;
+}
+
+/** Marks a path that met an array before its end: such a path has many values. */
+const branching = Symbol('branching');
+
+/**
+ * Compiles a dotted path. An empty segment (`a..b`) is kept: it names the key `''`. With an
+ * epoch, the value the path leads to is remembered for the current event, so the many rules
+ * that test one field walk the path once.
+ */
+export function compilePath(path: string, epoch?: Epoch): FieldAccessor {
   const segments = path.split('.');
   const risky = segments.map((segment) => inherited.has(segment));
   let lastRaw = '';
   let lastLower = '';
+  let lastIpText: string | undefined;
+  let lastIp: ParsedIp | undefined;
+  let memoRoot: unknown;
+  let memoEpoch = -1;
+  let memoValue: unknown;
 
   function step(node: object, index: number): unknown {
     const key = segments[index] as string;
     if (risky[index] && !Object.hasOwn(node, key)) return undefined;
     return (node as Record<string, unknown>)[key];
+  }
+
+  /** The one value at the path, undefined when absent, `branching` when an array is on the way. */
+  function resolve(root: unknown): unknown {
+    let current = root;
+    for (let i = 0; i < segments.length; i++) {
+      if (current === null || typeof current !== 'object') return undefined;
+      if (Array.isArray(current)) return branching;
+      current = step(current, i);
+      if (current === undefined) return undefined;
+    }
+    return current;
+  }
+
+  function resolved(root: unknown): unknown {
+    if (!epoch) return resolve(root);
+    if (root !== memoRoot || epoch.value !== memoEpoch) {
+      memoRoot = root;
+      memoEpoch = epoch.value;
+      memoValue = resolve(root);
+    }
+    return memoValue;
+  }
+
+  function some(root: unknown, test: ValueTest): boolean {
+    const value = resolved(root);
+    if (value === undefined) return false;
+    if (value === branching) return visit(root, 0, test);
+    if (Array.isArray(value)) {
+      for (const element of value) if (element !== undefined && test(element)) return true;
+      return false;
+    }
+    return test(value);
   }
 
   function visit(node: unknown, index: number, test: ValueTest): boolean {
@@ -80,11 +137,11 @@ export function compilePath(path: string): FieldAccessor {
 
   return {
     path,
-    some: (root, test) => visit(root, 0, test),
-    exists: (root) => visit(root, 0, always),
+    some,
+    exists: (root) => some(root, always),
     first(root) {
       found = undefined;
-      visit(root, 0, keep);
+      some(root, keep);
       return found;
     },
     lower(value) {
@@ -94,16 +151,23 @@ export function compilePath(path: string): FieldAccessor {
       }
       return lastLower;
     },
+    ip(value) {
+      if (value !== lastIpText) {
+        lastIpText = value;
+        lastIp = parseIp(value);
+      }
+      return lastIp;
+    },
   };
 }
 
-/** Interns accessors so rules naming the same field share one (and its lower-case memory). */
-export function createFieldTable(): (path: string) => FieldAccessor {
+/** Interns accessors so rules naming the same field share one (and its memories). */
+export function createFieldTable(epoch: Epoch): (path: string) => FieldAccessor {
   const table = new Map<string, FieldAccessor>();
   return (path) => {
     let accessor = table.get(path);
     if (!accessor) {
-      accessor = compilePath(path);
+      accessor = compilePath(path, epoch);
       table.set(path, accessor);
     }
     return accessor;

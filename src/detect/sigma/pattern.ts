@@ -47,6 +47,10 @@ export type TextTest = (lower: string) => boolean;
 
 /** Compiles a Sigma value, with the stars its modifier implies, into a test on lower-cased text. */
 export function compilePattern(value: string, anchoring: Anchoring): TextTest {
+  return compilePatterns([value], anchoring);
+}
+
+function anchored(value: string, anchoring: Anchoring): Token[] {
   const tokens = tokenize(value).map((token) => (typeof token === 'string' ? token.toLowerCase() : token));
   if (anchoring === 'contains' || anchoring === 'endswith') {
     if (tokens[0] !== star) tokens.unshift(star);
@@ -54,21 +58,52 @@ export function compilePattern(value: string, anchoring: Anchoring): TextTest {
   if (anchoring === 'contains' || anchoring === 'startswith') {
     if (tokens[tokens.length - 1] !== star) tokens.push(star);
   }
-  return simplest(tokens) ?? general(tokens);
+  return tokens;
 }
 
-function simplest(tokens: Token[]): TextTest | undefined {
-  const [a, b, c] = tokens;
-  if (tokens.length === 0) return (s) => s.length === 0;
-  if (tokens.length === 1) {
-    if (typeof a === 'string') return (s) => s === a;
-    if (a === star) return () => true;
-    return (s) => s.length === 1;
+/**
+ * Compiles values OR-ed together (a list under one field) into one test: exact values become
+ * one set lookup, and prefixes, suffixes and substrings one loop each, rather than a closure
+ * per value.
+ */
+export function compilePatterns(values: readonly string[], anchoring: Anchoring): TextTest {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const suffixes: string[] = [];
+  const infixes: string[] = [];
+  const parts: TextTest[] = [];
+  for (const value of values) {
+    const tokens = anchored(value, anchoring);
+    const [a, b, c] = tokens;
+    if (tokens.length === 0) exact.add('');
+    else if (tokens.length === 1 && typeof a === 'string') exact.add(a);
+    else if (tokens.length === 1 && a === star) return () => true;
+    else if (tokens.length === 2 && typeof a === 'string' && b === star) prefixes.push(a);
+    else if (tokens.length === 2 && a === star && typeof b === 'string') suffixes.push(b);
+    else if (tokens.length === 3 && a === star && typeof b === 'string' && c === star) infixes.push(b);
+    else parts.push(general(tokens));
   }
-  if (tokens.length === 2 && typeof a === 'string' && b === star) return (s) => s.startsWith(a);
-  if (tokens.length === 2 && a === star && typeof b === 'string') return (s) => s.endsWith(b);
-  if (tokens.length === 3 && a === star && typeof b === 'string' && c === star) return (s) => s.includes(b);
-  return undefined;
+  if (exact.size === 1) {
+    const [only] = exact;
+    parts.unshift((s) => s === only);
+  } else if (exact.size > 1) parts.unshift((s) => exact.has(s));
+  if (prefixes.length > 0) parts.push(loop(prefixes, (s, x) => s.startsWith(x)));
+  if (suffixes.length > 0) parts.push(loop(suffixes, (s, x) => s.endsWith(x)));
+  if (infixes.length > 0) parts.push(loop(infixes, (s, x) => s.includes(x)));
+  if (parts.length === 1) return parts[0] as TextTest;
+  return (s) => {
+    for (const part of parts) if (part(s)) return true;
+    return false;
+  };
+}
+
+function loop(needles: string[], test: (s: string, needle: string) => boolean): TextTest {
+  const [first] = needles as [string];
+  if (needles.length === 1) return (s) => test(s, first);
+  return (s) => {
+    for (const needle of needles) if (test(s, needle)) return true;
+    return false;
+  };
 }
 
 /**

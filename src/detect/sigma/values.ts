@@ -1,7 +1,7 @@
 import { parseIp } from '../../core/ip.js';
 import type { FieldAccessor, ValueTest } from './fields.js';
 import type { ModifierChain, ValueKind } from './modifiers.js';
-import { type Anchoring, compilePattern, type TextTest } from './pattern.js';
+import { type Anchoring, compilePattern, compilePatterns, type TextTest } from './pattern.js';
 import type { Pos, Scalar, YNode } from './yaml.js';
 
 /** Tests a whole event. */
@@ -56,15 +56,30 @@ export function compileFieldEntry(chain: ModifierChain, node: YNode, accessor: F
   }
   const tests: EventTest[] = [];
   const valueTests: ValueTest[] = [];
+  const texts: string[] = [];
+  const textKind =
+    chain.kind === 'plain' ||
+    chain.kind === 'contains' ||
+    chain.kind === 'startswith' ||
+    chain.kind === 'endswith';
   for (const { value, pos } of values) {
     if (value === null) {
       if (chain.kind !== 'plain') throw new ValueError(pos, `null does not take '${chain.kind}'`);
       tests.push((event) => !accessor.exists(event) || accessor.some(event, (v) => v === null));
       continue;
     }
+    // Without |all, text values are OR-ed into one pattern test, compiled below.
+    if (!chain.all && textKind && (chain.kind !== 'plain' || typeof value === 'string')) {
+      texts.push(String(value));
+      continue;
+    }
     const test = valueTest(chain, value, pos, accessor);
     if (chain.all) tests.push((event) => accessor.some(event, test));
     else valueTests.push(test);
+  }
+  if (texts.length > 0) {
+    const anchoring: Anchoring = chain.kind === 'plain' ? 'whole' : (chain.kind as Anchoring);
+    valueTests.push(textTest(compilePatterns(texts, anchoring), accessor));
   }
   if (valueTests.length > 0) {
     const any = anyOf(valueTests);
@@ -101,7 +116,7 @@ function valueTest(chain: ModifierChain, value: string | number | boolean, pos: 
     const regex = compileRegex(String(value), chain.flags, pos);
     return (v: unknown) => (typeof v === 'string' ? regex.test(v) : isScalarText(v) && regex.test(String(v)));
   }
-  if (kind === 'cidr') return cidrTest(String(value), pos);
+  if (kind === 'cidr') return cidrTest(String(value), pos, field);
   const bound = asNumber(value);
   if (bound === undefined || Number.isNaN(bound)) throw new ValueError(pos, `'${kind}' takes a number`);
   switch (kind) {
@@ -158,7 +173,7 @@ export function compileRegex(source: string, flags: string, pos: Pos): RegExp {
 }
 
 /** `cidr`: an IPv4 or IPv6 network; event values are address text. */
-function cidrTest(network: string, pos: Pos): ValueTest {
+function cidrTest(network: string, pos: Pos, field: FieldAccessor): ValueTest {
   const slash = network.indexOf('/');
   const address = parseIp(slash < 0 ? network : network.slice(0, slash));
   const prefixText = slash < 0 ? undefined : network.slice(slash + 1);
@@ -176,7 +191,7 @@ function cidrTest(network: string, pos: Pos): ValueTest {
     const net = (address.value & mask) >>> 0;
     return (v) => {
       if (typeof v !== 'string') return false;
-      const ip = parseIp(v);
+      const ip = field.ip(v);
       return ip?.version === 4 && (ip.value & mask) >>> 0 === net;
     };
   }
@@ -187,7 +202,7 @@ function cidrTest(network: string, pos: Pos): ValueTest {
   const net = masks.map((mask, w) => ((address.words[w] as number) & mask) >>> 0);
   return (v) => {
     if (typeof v !== 'string') return false;
-    const ip = parseIp(v);
+    const ip = field.ip(v);
     if (ip?.version !== 6) return false;
     for (let w = 0; w < 4; w++) {
       if (((ip.words[w] as number) & (masks[w] as number)) >>> 0 !== net[w]) return false;

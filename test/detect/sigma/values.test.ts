@@ -81,6 +81,18 @@ describe('lists and maps', () => {
     expect(rule.matches(event({ decision: 'deny', mode: 'batch' }))).toBe(false);
   });
 
+  it('OR exact values, prefixes, suffixes, substrings and patterns of one list alike', () => {
+    const rule = "unmapped.s:\n    - Exact\n    - 'pre*'\n    - '*suf'\n    - '*mid*'\n    - 'a?c*'\n    - 3";
+    for (const hit of ['exact', 'PREFIX', 'x-SUF', 'xmidx', 'abcde', 3, '3']) {
+      expect(matches(rule, { s: hit }), String(hit)).toBe(true);
+    }
+    for (const miss of ['exactly', 'xpre', 'sufx', 'ac', 4])
+      expect(matches(rule, { s: miss }), String(miss)).toBe(false);
+    const starts = 'unmapped.s|startswith:\n    - one\n    - TWO';
+    for (const hit of ['One!', 'two-2']) expect(matches(starts, { s: hit }), hit).toBe(true);
+    expect(matches(starts, { s: 'xone' })).toBe(false);
+  });
+
   it('OR the maps of a list', () => {
     const rule = compileOne(`
       selection:
