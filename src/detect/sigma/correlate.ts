@@ -25,6 +25,7 @@ export interface CorrelationLimits {
 }
 
 export interface CorrelationCounters {
+  late: number;
   ungrouped: number;
   evictedGroups: number;
   truncated: number;
@@ -173,6 +174,7 @@ export function createCorrelation(
       openWindow(group, time, key);
     } else if (time < (group.start as number)) {
       // Older than the group's open window, whose predecessor was already judged.
+      counters.late++;
       return undefined;
     }
     group.queue?.add(time, evidence);
@@ -286,9 +288,10 @@ export function createCorrelation(
           }
           parts.push(part);
         }
-        value = parts.join('\u001f');
+        value = parts.length === 1 ? parts[0] : JSON.stringify(parts);
       }
-      const key = values.join('\u001f');
+      // One field is its own key; several are JSON, so no value can pass for two.
+      const key = values.length === 1 ? (values[0] as string) : JSON.stringify(values);
       let group = groups.get(key);
       if (group) {
         groups.delete(key);

@@ -29,7 +29,12 @@ const none: readonly RuleMatch[] = Object.freeze([]);
 const maxCachedTopics = 4096;
 
 function checkOptions(options: EngineOptions): Required<EngineOptions> {
-  const merged = { ...engineDefaults, ...options };
+  const merged: Required<EngineOptions> = {
+    lateness: options.lateness ?? engineDefaults.lateness,
+    maxGroups: options.maxGroups ?? engineDefaults.maxGroups,
+    maxEventsPerGroup: options.maxEventsPerGroup ?? engineDefaults.maxEventsPerGroup,
+    maxEvidence: options.maxEvidence ?? engineDefaults.maxEvidence,
+  };
   for (const [name, value] of Object.entries(merged)) {
     const min = name === 'lateness' ? 0 : 1;
     if (!Number.isSafeInteger(value) || value < min) {

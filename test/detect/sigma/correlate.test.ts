@@ -104,6 +104,21 @@ describe('event_count', () => {
     expect(engine.stats()).toMatchObject({ correlations: 2, detections: 8, openGroups: 1 });
   });
 
+  it('never merges groups whose values could be joined alike', () => {
+    const twoFields = bruteForce.replace(
+      '    - unmapped.account',
+      '    - unmapped.account\n    - unmapped.ip',
+    );
+    const engine = engineFor(twoFields);
+    const events = [
+      login('failure', 0, 'a\u001fb', { ip: 'c' }),
+      login('failure', 1, 'a', { ip: 'b\u001fc' }),
+      login('failure', 2, 'a", "b', { ip: 'c' }),
+    ];
+    expect(fired(engine, events)).toEqual([]);
+    expect(engine.stats().openGroups).toBe(3);
+  });
+
   it('skips events that lack a group-by field, and counts them', () => {
     const engine = engineFor(bruteForce);
     const noAccount = () => event({ outcome: 'failure' }, { classUid: 3002, time: t0 });
@@ -260,6 +275,12 @@ describe('conditions with an upper bound', () => {
     expect(fired(engine, [login('failure', 11 * minute)])).toEqual([]);
     const [match] = engine.advanceTo(t0 + 90 * minute);
     expect(match).toMatchObject({ count: 1, time: t0 + 21 * minute });
+  });
+
+  it('count as late the events older than their group’s open window', () => {
+    const engine = engineFor(quiet('eq: 1'), { lateness: 60 * minute });
+    fired(engine, [login('failure', 0), login('failure', 11 * minute), login('failure', 5 * minute)]);
+    expect(engine.stats()).toMatchObject({ late: 1, detections: 3 });
   });
 
   it('advanceTo never moves the watermark back', () => {
