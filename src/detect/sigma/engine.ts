@@ -54,7 +54,11 @@ function infoOf(rule: CompiledRule): RuleInfo {
   if (name !== undefined) info.name = name;
   if (status !== undefined) info.status = status;
   if (author !== undefined) info.author = author;
-  return info;
+  // Every match of the rule shares this object: frozen, so no consumer can change it for the others.
+  Object.freeze(info.tags);
+  for (const list of Object.values(info.attack)) Object.freeze(list);
+  Object.freeze(info.attack);
+  return Object.freeze(info);
 }
 
 /**
@@ -79,6 +83,8 @@ export function createRuleEngine(rules: readonly CompiledRule[], options: Engine
     watermark: Number.NEGATIVE_INFINITY,
   };
   const infos = new Map(rules.map((rule) => [rule.key, infoOf(rule)]));
+  if (infos.size !== rules.length)
+    throw new RangeError('rule keys must be unique: pass the rules of one load');
   const byClass = new Map<number, CompiledDetection[]>();
   const byTopic: CompiledDetection[] = [];
   const contexts = new Set<MatchContext>();

@@ -133,6 +133,19 @@ describe('the engine', () => {
     ]);
   });
 
+  it('shares one frozen description of a rule between its matches', () => {
+    const engine = createRuleEngine(load(rules).rules);
+    const [first] = engine.process(event({ decision: 'deny' }));
+    expect(Object.isFrozen(first?.rule)).toBe(true);
+    expect(() => (first?.rule.tags as string[]).push('x')).toThrow(TypeError);
+    expect(engine.process(event({ decision: 'deny' }))[0]?.rule).toBe(first?.rule);
+  });
+
+  it('refuses rules of two loads whose keys collide', () => {
+    const { rules: once } = load(rules);
+    expect(() => createRuleEngine([...once, ...load(rules).rules])).toThrow(/rule keys must be unique/);
+  });
+
   it('warns of unknown ATT&CK tags without refusing the rule', () => {
     const result = load(rules.replace('attack.g0016', 'attack.credentail_access'));
     expect(result.errors).toEqual([]);
