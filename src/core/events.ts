@@ -53,7 +53,8 @@ export function createEvent<P extends Record<string, unknown>>(input: {
   const event: CustosEvent<P> = {
     topic: input.topic,
     class_uid: input.classUid,
-    category_uid: Math.floor(input.classUid / 1000),
+    // An extension class (extension uid × 100000 + category × 1000 + n) keeps its category too.
+    category_uid: Math.floor((input.classUid % 100_000) / 1000),
     activity_id: input.activityId,
     type_uid: input.classUid * 100 + input.activityId,
     severity_id: input.severityId ?? 1,
