@@ -1,36 +1,12 @@
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryBus } from '../../src/bus/memory.js';
 import { createManualClock } from '../../src/core/clock.js';
-import { type Bus, type CustosEvent, createEvent } from '../../src/core/events.js';
-import { newId } from '../../src/core/ids.js';
-import { createLogger } from '../../src/core/logger.js';
+import type { Bus, CustosEvent } from '../../src/core/events.js';
+import { capturedLogger, testEvent } from '../support/bus.js';
 
 const clock = createManualClock();
 
-function event(topic: string): CustosEvent {
-  return createEvent({
-    uid: newId('evt', clock),
-    topic,
-    classUid: 3001,
-    activityId: 1,
-    time: clock.now(),
-    message: `test event ${topic}`,
-    payload: {},
-  });
-}
-
-/** The error lines the bus logs, parsed. */
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'error', pretty: false, destination }), lines };
-}
+const event = (topic: string, payload: Record<string, unknown> = {}) => testEvent(clock, topic, payload);
 
 describe('memory bus', () => {
   let bus: Bus;

@@ -3,16 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createNatsBus, type NatsBusOptions, partitionOf } from '../../src/bus/nats.js';
 import { createManualClock } from '../../src/core/clock.js';
-import { type Bus, type CustosEvent, createEvent } from '../../src/core/events.js';
-import { newId } from '../../src/core/ids.js';
+import type { Bus, CustosEvent } from '../../src/core/events.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createTestCustos } from '../support/app.js';
+import { capturedLogger, testEvent } from '../support/bus.js';
 import { natsUrl, uniqueName } from '../support/services.js';
 
 // The bus on NATS JetStream, against a real server: what the in-process bus promises (delivery by
@@ -21,28 +20,7 @@ import { natsUrl, uniqueName } from '../support/services.js';
 
 const clock = createManualClock();
 
-function event(topic: string, payload: Record<string, unknown> = {}): CustosEvent {
-  return createEvent({
-    uid: newId('evt', clock),
-    topic,
-    classUid: 3001,
-    activityId: 1,
-    time: clock.now(),
-    message: `test event ${topic}`,
-    payload,
-  });
-}
-
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'error', pretty: false, destination }), lines };
-}
+const event = (topic: string, payload: Record<string, unknown> = {}) => testEvent(clock, topic, payload);
 
 const waitLong = { timeout: 20_000, interval: 20 };
 
