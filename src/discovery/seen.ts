@@ -11,63 +11,71 @@ import type { FingerprintSet } from './types.js';
  * that collide. Fingerprint 0 marks an empty slot; a number whose fingerprint is 0 is stored as 1.
  */
 export function createFingerprintSet(initial?: Uint32Array): FingerprintSet {
-  let table = new Uint32Array(16);
-  let size = 0;
+  const set = new Fingerprints();
+  if (initial) for (const value of initial) set.add(value);
+  return set;
+}
 
-  const slot = (fingerprint: number) => fingerprint || 1;
+/** Puts `value` in the table unless it is there; true when it was added. */
+function insert(table: Uint32Array, value: number): boolean {
+  const mask = table.length - 1;
+  // The fingerprint is already uniform; its low bits pick the slot.
+  let i = value & mask;
+  for (;;) {
+    const here = table[i] as number;
+    if (here === 0) {
+      table[i] = value;
+      return true;
+    }
+    if (here === value) return false;
+    i = (i + 1) & mask;
+  }
+}
 
-  function insert(into: Uint32Array, value: number): boolean {
-    const mask = into.length - 1;
-    // The fingerprint is already uniform; its low bits pick the slot.
+// Fingerprint 0 marks an empty slot.
+const slot = (fingerprint: number) => fingerprint || 1;
+
+// A class rather than an object of closures: a million accounts share one set of methods.
+class Fingerprints implements FingerprintSet {
+  private table = new Uint32Array(16);
+  private count = 0;
+
+  has(fingerprint: number): boolean {
+    const value = slot(fingerprint);
+    const table = this.table;
+    const mask = table.length - 1;
     let i = value & mask;
     for (;;) {
-      const here = into[i] as number;
-      if (here === 0) {
-        into[i] = value;
-        return true;
-      }
-      if (here === value) return false;
+      const here = table[i] as number;
+      if (here === 0) return false;
+      if (here === value) return true;
       i = (i + 1) & mask;
     }
   }
 
-  function grow(): void {
-    const next = new Uint32Array(table.length * 2);
-    for (const value of table) if (value !== 0) insert(next, value);
-    table = next;
+  add(fingerprint: number): void {
+    if ((this.count + 1) * 4 > this.table.length * 3) {
+      const next = new Uint32Array(this.table.length * 2);
+      for (const value of this.table) if (value !== 0) insert(next, value);
+      this.table = next;
+    }
+    if (insert(this.table, slot(fingerprint))) this.count++;
   }
 
-  const set: FingerprintSet = {
-    has(fingerprint) {
-      const value = slot(fingerprint);
-      const mask = table.length - 1;
-      let i = value & mask;
-      for (;;) {
-        const here = table[i] as number;
-        if (here === 0) return false;
-        if (here === value) return true;
-        i = (i + 1) & mask;
-      }
-    },
-    add(fingerprint) {
-      if ((size + 1) * 4 > table.length * 3) grow();
-      if (insert(table, slot(fingerprint))) size++;
-    },
-    get size() {
-      return size;
-    },
-    get bytes() {
-      return table.byteLength;
-    },
-    values() {
-      const out = new Uint32Array(size);
-      let n = 0;
-      for (const value of table) if (value !== 0) out[n++] = value;
-      return out;
-    },
-  };
-  if (initial) for (const value of initial) set.add(value);
-  return set;
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  values(): Uint32Array {
+    const out = new Uint32Array(this.count);
+    let n = 0;
+    for (const value of this.table) if (value !== 0) out[n++] = value;
+    return out;
+  }
 }
 
 /** The set as base64 of its fingerprints (4 bytes each, little-endian). */

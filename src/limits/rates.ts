@@ -70,47 +70,101 @@ export function combineRates(
 }
 
 export interface MemoryRatesOptions {
-  /** Hard cap on tracked keys; 200,000 by default. The least recently written go first. */
+  /** Hard cap on tracked keys; 200,000 by default. Keys untouched longest go first. */
   maxKeys?: number;
 }
 
+/** A key's TAT in µs, updated in place so that a write allocates nothing. */
+interface TatEntry {
+  tat: number;
+}
+
+const toMs = (us: number): number => Math.max(0, Math.ceil(us / 1000));
+
 /**
- * Rates in this process: a Map of key to TAT. All or nothing holds by construction, since
- * JavaScript runs one decision at a time. Dropping a key when full only makes that key lenient
- * again (a full burst), never stricter.
+ * Rates in this process: a map of key to TAT. All or nothing holds by construction, since
+ * JavaScript runs one decision at a time. Keys live in two generations of at most half the cap
+ * each: a key is written in the young one (moved there from the old one when it is touched), and
+ * when the young one is full the old one is dropped whole and the young one takes its place. So
+ * at most `maxKeys` are held, a key touched within the last half-cap of new keys always survives,
+ * and eviction costs nothing per decision. Dropping a key only makes that key lenient again (a
+ * full burst), never stricter.
  */
 export function createMemoryRates(options: MemoryRatesOptions = {}): Rates & { size(): number } {
   const maxKeys = options.maxKeys ?? 200_000;
   if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
     throw new CustosError('config.invalid', 'maxKeys must be a positive integer', { maxKeys });
   }
-  const tats = new Map<string, number>();
+  const generation = Math.max(1, Math.floor(maxKeys / 2));
+  let young = new Map<string, TatEntry>();
+  let old = new Map<string, TatEntry>();
+  // Scratch space for one decision, reused: the entries found and the TATs to write.
+  let found: (TatEntry | undefined)[] = [];
+  let planned: GcraRequest[] = [];
+  let candidates: number[] = [];
+
+  function lookup(key: string): TatEntry | undefined {
+    const entry = young.get(key);
+    if (entry !== undefined) return entry;
+    const stale = old.get(key);
+    if (stale !== undefined) {
+      old.delete(key);
+      adopt(key, stale);
+    }
+    return stale;
+  }
+
+  function adopt(key: string, entry: TatEntry): void {
+    if (young.size >= generation) {
+      old = young;
+      young = new Map();
+    }
+    young.set(key, entry);
+  }
+
   return {
     async consumeAll(requests, at) {
-      const { planned, nowUs } = planRates(requests, at);
-      const { result, newTats } = combineRates(
-        planned,
-        requests.map((r) => tats.get(r.key) ?? 0),
-        nowUs,
-      );
-      if (!result.allowed) return result;
-      requests.forEach((request, i) => {
-        const tat = newTats[i];
-        if (tat === undefined) return;
-        // Re-inserting moves the key to the end: Map order is the eviction order.
-        tats.delete(request.key);
-        tats.set(request.key, tat);
-      });
-      for (const key of tats.keys()) {
-        if (tats.size <= maxKeys) break;
-        tats.delete(key);
+      if (!Number.isFinite(at) || at < 0) planRates(requests, at); // throws the request.invalid
+      const nowUs = Math.round(at * 1000);
+      const count = requests.length;
+      if (found.length < count) {
+        found = new Array(count);
+        planned = new Array(count);
+        candidates = new Array(count);
       }
-      return result;
+      let refused: number[] | undefined;
+      let retryAfterUs = 0;
+      for (let i = 0; i < count; i++) {
+        const request = requests[i] as RateRequest;
+        for (let j = 0; j < i; j++) {
+          if ((requests[j] as RateRequest).key === request.key) planRates(requests, at); // throws
+        }
+        const gcra = gcraRequest(request.key, request.limit, request.cost);
+        const entry = lookup(request.key);
+        const candidate = Math.max(entry?.tat ?? 0, nowUs) + gcra.incrementUs;
+        if (candidate - nowUs > gcra.toleranceUs) {
+          refused ??= [];
+          refused.push(i);
+          retryAfterUs = Math.max(retryAfterUs, candidate - gcra.toleranceUs - nowUs);
+        }
+        found[i] = entry;
+        planned[i] = gcra;
+        candidates[i] = candidate;
+      }
+      if (refused !== undefined) return { allowed: false, refused, retryAfterMs: toMs(retryAfterUs) };
+      for (let i = 0; i < count; i++) {
+        if (!(planned[i] as GcraRequest).consumes) continue;
+        const entry = found[i];
+        if (entry !== undefined) entry.tat = candidates[i] as number;
+        else adopt((requests[i] as RateRequest).key, { tat: candidates[i] as number });
+      }
+      return { allowed: true, refused: [], retryAfterMs: 0 };
     },
     async close() {
-      tats.clear();
+      young.clear();
+      old.clear();
     },
-    size: () => tats.size,
+    size: () => young.size + old.size,
   };
 }
 

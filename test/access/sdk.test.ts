@@ -18,7 +18,8 @@ describe('the SDK helper internal tools use before showing user data', () => {
       scopes: ['*'],
       createdBy: 'test',
     });
-    client = createClient({ baseUrl: url, apiKey: token });
+    // A loaded CI machine can take longer than the 5 s default over the first, cold call.
+    client = createClient({ baseUrl: url, apiKey: token, timeoutMs: 30_000 });
     engineerId = (await addUser(t.custos, 'kim', ['engineer'])).id;
     await register(t.custos, engineerId, { team: 'support' });
   });

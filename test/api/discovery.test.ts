@@ -248,7 +248,7 @@ describe.each(backends)('contact-discovery API on %s', (backend) => {
 
   it('keeps the quota across a restart, and the SDK helper calls the same routes', async () => {
     const url = await t.custos.api.app.listen({ host: '127.0.0.1', port: 0 });
-    const client = createClient({ baseUrl: url, apiKey: key });
+    const client = createClient({ baseUrl: url, apiKey: key, timeoutMs: 30_000 });
     const first = await client.discovery.check({ ...sync(book(0, 80)), mode: 'full' });
     expect(first).toMatchObject({ decision: 'allow', quotaRemaining: 20 });
     expect(

@@ -15,7 +15,8 @@ describe('the SDK helper the platform’s auth service calls', () => {
       scopes: ['ato.assess', 'ato.takeovers.write'],
       createdBy: 'test',
     });
-    client = createClient({ baseUrl: url, apiKey: token });
+    // A loaded CI machine can take longer than the 5 s default over the first, cold call.
+    client = createClient({ baseUrl: url, apiKey: token, timeoutMs: 30_000 });
   });
   afterAll(async () => {
     await t.dispose();

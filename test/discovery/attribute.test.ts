@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { attribute, numberOfLine, scanDump } from '../../src/discovery/attribute.js';
+import { createRandom } from '../../src/sim/ato/random.js';
 import { createTestCustos, type TestCustos } from '../support/app.js';
 import { book, run } from '../support/numbers.js';
 
@@ -63,6 +65,80 @@ describe('reading a leaked dump', () => {
     // +44 7700 900 is Ofcom's range for drama, assigned to no operator: libphonenumber names no
     // country for it (and Jersey for +44 7700 8).
     expect(scan.sample.byCountry).toEqual({ unknown: 3, JE: 1, US: 1, DE: 1 });
+  });
+  /** What a scan must find: readline's lines, each read by numberOfLine. */
+  async function reference(file: string, kind: (n: string) => string | undefined) {
+    let lines = 0;
+    let parsed = 0;
+    let rejected = 0;
+    let honey = 0;
+    const canaries = new Set<string>();
+    const input = createReadStream(file);
+    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+      lines++;
+      const number = numberOfLine(line);
+      if (number === undefined) {
+        if (line.trim() !== '') rejected++;
+        continue;
+      }
+      parsed++;
+      if (kind(number) === 'canary') canaries.add(number);
+      if (kind(number) === 'honey') honey++;
+    }
+    return { lines, parsed, rejected, honey, canaries: [...canaries].sort() };
+  }
+
+  it('reads every line as readline and numberOfLine would, across block boundaries and line ends', async () => {
+    const random = createRandom('dump-lines');
+    const digits = (n: number) => Array.from({ length: n }, () => random.int(0, 10)).join('');
+    const forms = [
+      () => `+44770090${digits(4)}`,
+      () => `447700800${digits(3)}`,
+      () => `0049151${digits(8)}`,
+      () => `"Jane ${digits(2)}","+1 (201) 555-${digits(4)}",London`,
+      () => `${digits(3)};+33 6 ${digits(2)} ${digits(2)} ${digits(2)} ${digits(2)}|x`,
+      () => `id\t+91-98${digits(8)}\t`,
+      () => `Zoë,+4915112${digits(6)}`,
+      () => `\uFEFF+4477009${digits(5)}`,
+      () => `  "+44 7700 900${digits(3)}"  `,
+      () => 'garbage',
+      () => '',
+      () => '   ',
+      () => `+${digits(17)}`,
+      () => `00+44${digits(9)}`,
+      () => `+0${digits(10)}`,
+      () => `x,${'y'.repeat(random.int(1000, 5000))},+4477009${digits(5)}`,
+    ];
+    const ends = ['\n', '\r\n', '\r'];
+    let text = '';
+    while (text.length < 3.5 * 2 ** 20) text += `${random.pick(forms)()}${random.pick(ends)}`;
+    text += '+447700900999'; // no line end at the end of the file
+    const file = join(dir, 'dump.txt');
+    writeFileSync(file, text);
+    const kind = (n: string) =>
+      n.startsWith('+447700900')
+        ? ('canary' as const)
+        : n.startsWith('+447700800')
+          ? ('honey' as const)
+          : undefined;
+    const scan = await scanDump(file, { kind });
+    const expected = await reference(file, kind);
+    expect(expected.parsed).toBeGreaterThan(10_000);
+    expect(expected.rejected).toBeGreaterThan(1_000);
+    expect({
+      lines: scan.lines,
+      parsed: scan.parsed,
+      rejected: scan.rejected,
+      honey: scan.honey,
+      canaries: scan.canaries,
+    }).toEqual(expected);
+  });
+
+  it('counts a line longer than a block as one rejected line and reads on', async () => {
+    const file = join(dir, 'long.txt');
+    writeFileSync(file, `+447700900001\n${'9'.repeat(3 * 2 ** 20)}\r\n+12015550123\n`);
+    const scan = await scanDump(file, { kind: () => undefined });
+    expect(scan).toMatchObject({ lines: 3, parsed: 2, rejected: 1, byCallingCode: { '44': 1, '1': 1 } });
   });
 });
 

@@ -22,14 +22,14 @@ function memoryHarness(): Harness {
   return { rates, node: () => rates, dispose: () => rates.close() };
 }
 
-function redisHarness(url: string): Harness {
+function redisHarness(url: string, singleKeyScripts: boolean): Harness {
   const keyPrefix = `${uniqueName('custos_test')}:`;
   const admin = new Redis(url);
-  const all = [createRedisRates({ url, keyPrefix })];
+  const all = [createRedisRates({ url, keyPrefix, singleKeyScripts })];
   return {
     rates: all[0] as Rates,
     node() {
-      const rates = createRedisRates({ url, keyPrefix });
+      const rates = createRedisRates({ url, keyPrefix, singleKeyScripts });
       all.push(rates);
       return rates;
     },
@@ -43,7 +43,11 @@ function redisHarness(url: string): Harness {
 }
 
 const backends: [string, () => Harness][] = [['memory', memoryHarness]];
-if (redisUrl) backends.push(['redis', () => redisHarness(redisUrl as string)]);
+// One script a decision (one Redis), and one a key (as on a Cluster, with refunds).
+if (redisUrl) {
+  backends.push(['redis', () => redisHarness(redisUrl as string, false)]);
+  backends.push(['redis, one script a key,', () => redisHarness(redisUrl as string, true)]);
+}
 
 const T0 = Date.UTC(2026, 0, 1);
 const hour = 3_600_000;
@@ -138,6 +142,21 @@ describe.skipIf(!redisUrl)('redis rates on a server', () => {
     }
   });
 
+  it('leaves no key behind for a refused decision, in one script or one a key', async () => {
+    for (const singleKeyScripts of [false, true]) {
+      const rates = createRedisRates({ url: redisUrl as string, keyPrefix, singleKeyScripts });
+      try {
+        const full = { key: `asn:${singleKeyScripts}`, limit: { limit: 1, periodMs: hour }, cost: 1 };
+        expect((await rates.consumeAll([full], T0)).allowed).toBe(true);
+        const fresh = { key: `acct:${singleKeyScripts}`, limit: { limit: 5, periodMs: hour }, cost: 5 };
+        expect((await rates.consumeAll([fresh, full], T0)).refused).toEqual([1]);
+        expect(await admin.exists(`${keyPrefix}{acct:${singleKeyScripts}}`)).toBe(0);
+      } finally {
+        await rates.close();
+      }
+    }
+  });
+
   it('says limits.unavailable when Redis does not answer, and the failover answers from memory', async () => {
     const down = createRedisRates({ url: 'redis://127.0.0.1:1', keyPrefix, connectTimeoutMs: 200 });
     let fellBack = 0;
@@ -157,5 +176,40 @@ describe.skipIf(!redisUrl)('redis rates on a server', () => {
     } finally {
       await failover.close();
     }
+  });
+});
+
+describe('memory rates within their key cap', () => {
+  const limit = { limit: 1, periodMs: hour };
+  const take = (rates: Rates, key: string) => rates.consumeAll([{ key, limit, cost: 1 }], T0);
+
+  it('never hold more than maxKeys, and keep a key touched since the last half-cap of new keys', async () => {
+    const rates = createMemoryRates({ maxKeys: 100 });
+    expect((await take(rates, 'kept')).allowed).toBe(true);
+    for (let i = 0; i < 1_000; i++) {
+      await take(rates, `k${i}`);
+      expect(rates.size()).toBeLessThanOrEqual(100);
+      // Touched every 40 new keys, less than half the cap: never dropped, so still refused.
+      if (i % 40 === 0) expect((await take(rates, 'kept')).allowed).toBe(false);
+    }
+    expect(rates.size()).toBeGreaterThanOrEqual(50);
+    // Untouched since: dropped, and back to a full burst (lenient, never stricter).
+    expect((await take(rates, 'k0')).allowed).toBe(true);
+  });
+
+  it('drop nothing of a refused decision and write nothing for it', async () => {
+    const rates = createMemoryRates({ maxKeys: 10 });
+    expect((await take(rates, 'a')).allowed).toBe(true);
+    const both = [
+      { key: 'b', limit, cost: 1 },
+      { key: 'a', limit, cost: 1 },
+    ];
+    expect(await rates.consumeAll(both, T0)).toEqual({
+      allowed: false,
+      refused: [1],
+      retryAfterMs: 3_600_000,
+    });
+    // b was not charged by the refused decision.
+    expect((await take(rates, 'b')).allowed).toBe(true);
   });
 });
