@@ -17,6 +17,28 @@ describe.skipIf(!chromiumAvailable())('the console shell in Chromium', () => {
   });
   let person: Person | undefined;
 
+  it('has an accessibility scan that finds what it should', async () => {
+    // The scan every console test relies on, shown a page with known faults: an image without a
+    // text alternative and a link without a name.
+    person = await suite.open();
+    await person.page.goto('/sign-in');
+    await person.page.evaluate(() => {
+      const body = (
+        globalThis as unknown as {
+          document: { body: { insertAdjacentHTML(at: string, html: string): void } };
+        }
+      ).document.body;
+      body.insertAdjacentHTML(
+        'beforeend',
+        '<img src="/favicon.svg"><a href="/"></a>',
+      );
+    });
+    const found = await accessibilityViolations(person);
+    expect(found.map((line) => line.split(':')[0])).toEqual(
+      expect.arrayContaining(['critical image-alt', 'serious link-name']),
+    );
+  });
+
   it('is usable from the keyboard: shortcuts help, Ctrl-K, and the theme switch', async () => {
     person = await suite.open();
     const { page } = person;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import axe from 'axe-core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type Custos, createCustos } from '../../../src/app.js';
@@ -145,15 +145,32 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
 /** The serious and critical accessibility violations axe-core finds on the page, as lines. */
 export async function accessibilityViolations(person: Person): Promise<string[]> {
   const { page } = person;
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  return result.violations
+  // axe-core goes into the page once per document (a console page changes route without
+  // reloading) and reports violations only: the passes and their nodes are most of what axe's
+  // Playwright wrapper serialises, and the wrapper injects axe again on every scan.
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axe.source);
+  const violations = await page.evaluate(async (tags) => {
+    // In the page: its own window and document (this file is typed without the DOM).
+    const inPage = globalThis as unknown as { axe: typeof axe; document: axe.ElementContext };
+    const result = await inPage.axe.run(inPage.document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      nodes: violation.nodes.slice(0, 3).map((node) => ({
+        target: node.target.map(String),
+        failureSummary: node.failureSummary,
+      })),
+    }));
+  }, accessibilityTags);
+  return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map(
       (violation) =>
         `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes
-          .slice(0, 3)
           .map(
             (node) =>
               `${node.target.join(' ')}: ${(node.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 240)}`,
@@ -161,6 +178,8 @@ export async function accessibilityViolations(person: Person): Promise<string[]>
           .join('; ')})`,
     );
 }
+
+const accessibilityTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 /** A browser test file's shared parts: one server and one browser, and the people it opened. */
 export interface ConsoleSuite {
