@@ -28,10 +28,7 @@ describe.skipIf(!chromiumAvailable())('the console shell in Chromium', () => {
           document: { body: { insertAdjacentHTML(at: string, html: string): void } };
         }
       ).document.body;
-      body.insertAdjacentHTML(
-        'beforeend',
-        '<img src="/favicon.svg"><a href="/"></a>',
-      );
+      body.insertAdjacentHTML('beforeend', '<img src="/favicon.svg"><a href="/"></a>');
     });
     const found = await accessibilityViolations(person);
     expect(found.map((line) => line.split(':')[0])).toEqual(
