@@ -4,6 +4,7 @@ import { replayAssessor, simAssessor, simLookups } from './ato.assessors.js';
 import { registerAto } from './ato.js';
 import { registerConfig } from './config.js';
 import type { Io } from './context.js';
+import { registerDetect } from './detect.js';
 import { registerDiscovery } from './discovery.js';
 import { registerInit } from './init.js';
 import { registerLedger } from './ledger.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerWebhook(program, io);
   registerAto(program, io, replayAssessor(program, io));
   registerDiscovery(program, io);
+  registerDetect(program, io);
   registerSim(program, io, simAssessor(program, io), simLookups(program, io));
   return program;
 }

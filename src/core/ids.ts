@@ -33,6 +33,8 @@ export const idPrefixes = {
   atk: 'confirmed account takeover',
   dch: 'contact-discovery check',
   dat: 'leaked-dump attribution report',
+  alr: 'detection alert',
+  sup: 'alert suppression',
 } as const;
 
 export type IdPrefix = keyof typeof idPrefixes;
