@@ -191,6 +191,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       ledger,
       approvalPolicy,
       people: peopleFrom(identity.services),
+      publish: (event) => bus.publish(event),
     });
 
     // Disabling a person ends, in the same transaction, what they hold in access.

@@ -75,6 +75,22 @@ function reasonsFor(
   return reasons;
 }
 
+/** What a logged check tells detection: who asked for whose data, the answer, and under what grant. */
+export interface AnsweredCheck {
+  checkId: string;
+  at: number;
+  actor: string;
+  subject: string;
+  operation: Operation;
+  requested: string[];
+  permitted: string[];
+  decision: 'permit' | 'deny';
+  reasons: string[];
+  purpose: string | null;
+  ticket: string | null;
+  caller: string;
+}
+
 /** A check whose input was validated and put in normal form: running it can no longer fail with 400. */
 export interface PreparedCheck {
   actor: string;
@@ -113,6 +129,8 @@ export function createAccessCheck(deps: {
   counts?: Pick<CheckCounts, 'record'>;
   /** How permitted accesses are disclosed to their subject (see transparency.ts). */
   disclosure: { pseudonymSecret: string; legalHoldDelayMs: number };
+  /** Told of every check once it is logged (detection's feed); must not throw. */
+  answered?: (check: AnsweredCheck) => void;
 }) {
   const { grants, employees, people, subjectIds, catalog, ledger, clock, disclosure } = deps;
   // Checks answered by this process, by decision and leading reason, for the metrics.
@@ -240,6 +258,20 @@ export function createAccessCheck(deps: {
     if (tally) tally.count++;
     else tallies.set(key, { decision, reason, count: 1 });
     deps.counts?.record(decision, reason, at);
+    deps.answered?.({
+      checkId,
+      at,
+      actor: input.actor,
+      subject: input.subject,
+      operation: input.operation,
+      requested: fields,
+      permitted,
+      decision,
+      reasons: reasons.map((r) => r.code),
+      purpose: grant?.purpose ?? null,
+      ticket: grant?.ticketId ?? null,
+      caller,
+    });
     return {
       checkId,
       decision,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
+import type { CustosEvent } from '../core/events.js';
 import type { Job } from '../core/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -12,7 +13,7 @@ import { type BreakGlassService, createBreakGlass } from './breakglass.js';
 import { createBreakGlassReview } from './breakglass.review.js';
 import { createCatalog, defaultCatalog } from './catalog.js';
 import { checkCountFlushMs, createCheckCounts } from './check.counts.js';
-import { createAccessCheck } from './check.js';
+import { type AnsweredCheck, createAccessCheck } from './check.js';
 import { createEmployees } from './employees.js';
 import { createGrants } from './grants.js';
 import { readAccessStats } from './metrics.js';
@@ -22,6 +23,7 @@ import type { People } from './people.js';
 import type { ApprovalPolicy } from './policy.js';
 import { createLiveApprovalPolicy, createPolicyVersions, policyRefreshIntervalMs } from './policy.store.js';
 import { createProtectedSubjects } from './protected.js';
+import { accessReadEvent } from './reads.js';
 import { createAccessRequests } from './requests.js';
 import { createAccessReviews } from './reviews.js';
 import { createGrantRevocations } from './revocations.js';
@@ -71,6 +73,8 @@ export async function createAccessDomain(deps: {
   approvalPolicy: ApprovalPolicy;
   /** Custos's own users and keys, as the identity module answers through app.ts. */
   people: People;
+  /** Puts an event on the bus; every logged check is announced there for detection. */
+  publish?: (event: CustosEvent) => Promise<void>;
 }) {
   const { config, store, clock, logger, outbox, ledger, people } = deps;
   // Decisions ask this wrapper, so a policy saved through the API applies to the next one.
@@ -91,7 +95,26 @@ export async function createAccessDomain(deps: {
     },
   });
   const checkCounts = createCheckCounts({ store });
+  const protectedSubjects = createProtectedSubjects({ store, clock, subjectIds });
+
+  /** Tells the bus of a logged check, with what the registries say of its actor and subject. */
+  async function announce(check: AnsweredCheck, publish: (event: CustosEvent) => Promise<void>) {
+    try {
+      const [employee, roles, isProtected] = await Promise.all([
+        employees.find(check.actor),
+        people.rolesOf(check.actor),
+        protectedSubjects.has(check.subject),
+      ]);
+      const context = { team: employee?.team ?? null, role: roles[0] ?? null, protected: isProtected };
+      await publish(accessReadEvent(check, context, clock));
+    } catch (error) {
+      logger.warn({ err: error, check: check.checkId }, 'an access check did not reach the bus');
+    }
+  }
+
+  const { publish } = deps;
   const accessCheck = createAccessCheck({
+    ...(publish ? { answered: (check: AnsweredCheck) => void announce(check, publish) } : {}),
     counts: checkCounts,
     grants,
     employees,
@@ -109,7 +132,6 @@ export async function createAccessDomain(deps: {
   });
   const transparency = createTransparency({ store, clock, ledger, subjectIds, rolesOf: people.rolesOf });
   const tickets = createTickets({ store, clock, grants, subjectIds });
-  const protectedSubjects = createProtectedSubjects({ store, clock, subjectIds });
   const tracker = settings.tracker
     ? createTrackerConnector({ settings: settings.tracker, tickets, people, store, clock, logger })
     : undefined;

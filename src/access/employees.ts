@@ -234,6 +234,9 @@ export function createEmployees(deps: {
     },
 
     /** The Custos user ids above this engineer in the management chain, nearest first. */
+    /** The actor's registry entry, or undefined when they are not in it. */
+    find: (userId: string): Promise<Employee | undefined> => get(userId),
+
     async managersOf(userId: string): Promise<string[]> {
       const chain: string[] = [];
       let manager = (await get(userId))?.managerId ?? null;

@@ -82,6 +82,16 @@ export function createProtectedSubjects(deps: {
       };
     },
 
+    /** Whether the subject (normal form) is on the list. */
+    async has(subjectId: string): Promise<boolean> {
+      const row = await store.db
+        .selectFrom('access_protected_subjects')
+        .select('subject_id')
+        .where('subject_id', '=', subjectId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async get(given: string): Promise<ProtectedSubject> {
       const subjectId = subjectIds.normal(given);
       const row = await store.db

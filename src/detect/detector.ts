@@ -34,8 +34,8 @@ export function entityOf(event: unknown): string {
 const datastoreActivity = 6005;
 
 /**
- * An engineer's read of user data, from a Datastore Activity event whose actor is the engineer
- * and whose `unmapped` carries `subject`, `fields`, `purpose`, `ticket`, `team` and `role` (and
+ * An engineer's read of user data, from a Datastore Activity event (not a refused one) whose actor
+ * is the engineer and whose `unmapped` carries `subject`, `fields`, `purpose`, `ticket`, `team` and `role` (and
  * `country` when known). Undefined for any other event.
  */
 export function accessObservationOf(event: unknown): AccessObservation | undefined {
@@ -43,6 +43,8 @@ export function accessObservationOf(event: unknown): AccessObservation | undefin
   if (e?.class_uid !== datastoreActivity || typeof e.time !== 'number') return undefined;
   const engineer = text(object(object(e.actor)?.user)?.uid);
   const u = object(e.unmapped);
+  // A refused check read nothing: the rules see it, the baselines of what was read do not.
+  if (u?.decision === 'deny') return undefined;
   const subject = text(u?.subject);
   const fields = Array.isArray(u?.fields) ? u.fields.filter((f): f is string => typeof f === 'string') : [];
   if (!engineer || !subject) return undefined;

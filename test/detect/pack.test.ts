@@ -26,6 +26,7 @@ function read(at: number, engineer: string, subject: string, extra: Record<strin
     actor: { user: { uid: engineer } },
     payload: {
       subject,
+      decision: 'permit',
       fields: ['contact.phone'],
       purpose: 'support',
       ticket: `SUP-${subject}`,
