@@ -14,6 +14,7 @@ import { isCustosError } from './core/errors.js';
 import type { Bus } from './core/events.js';
 import { createJobs } from './core/jobs.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { createDetectDomain, type DetectServices } from './detect/domain.js';
 import { createEventIntake, type EventIntake } from './detect/intake.js';
 import { loadOcsfSchema } from './detect/ocsf.js';
 import { createDiscoveryDomain, type DiscoveryServices } from './discovery/domain.js';
@@ -62,7 +63,8 @@ export type Custos = {
 } & IdentityServices &
   AccessServices &
   AtoServices &
-  DiscoveryServices;
+  DiscoveryServices &
+  DetectServices;
 
 export interface CreateCustosOptions {
   clock?: Clock;
@@ -235,6 +237,11 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       publish: (event) => bus.publish(event),
     });
 
+    // Every event on the bus through the rules and baselines; alerts kept with their records.
+    const detect = await createDetectDomain({ store, ledger, clock, logger, bus });
+    await detect.start();
+    closers.unshift(() => detect.stop());
+
     const api = await buildApi({
       logger,
       clock,
@@ -284,6 +291,7 @@ export async function createCustos(config: Config, options: CreateCustosOptions 
       ...ato.services,
       ...discovery.services,
       eventIntake,
+      ...detect.services,
       start() {
         dispatcher.start();
         jobs.start();

@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { systemClock } from '../core/clock.js';
+import { shippedRules } from '../detect/domain.js';
 import { replayEvents } from '../detect/replay.js';
 import { loadRules } from '../detect/sigma/index.js';
 import { formatTime, type GlobalOptions, type Io, usageError } from './context.js';
 import { progressReporter } from './progress.js';
 
-/** The rule pack shipped with Custos (`rules/` at the package root). */
-export const shippedRules = fileURLToPath(new URL('../../rules/', import.meta.url));
+export { shippedRules };
 
 const count = (n: number) => n.toLocaleString('en-US');
 // Logs under 16 MiB replay in a moment: no bar.

@@ -161,6 +161,18 @@ export function createAlertGrouper(deps: {
       counts.created++;
       return { outcome: 'created', alert };
     },
+    /**
+     * Tells the grouper a person changed an alert's status: a closed alert takes no more repeats
+     * (the next one opens a new alert). Unknown ids (long grouped out) are ignored.
+     */
+    setStatus(id: string, status: AlertStatus): void {
+      for (const alert of open.values()) {
+        if (alert.id === id) {
+          alert.status = status;
+          return;
+        }
+      }
+    },
     /** Alerts raised so far that are still grouping. */
     open: () => [...open.values()],
     stats: () => ({ ...counts, openGroups: open.size }),

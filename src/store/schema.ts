@@ -316,6 +316,24 @@ export interface DiscoveryAttributionsTable {
   top_canaries: number;
 }
 
+/** An alert as it stands (detect/alerts.store.ts); `body` is the whole alert as JSON. */
+export interface DetectAlertsTable {
+  alert_id: string;
+  source: string;
+  rule_key: string;
+  title: string;
+  severity: string;
+  entity: string;
+  status: string;
+  assignee: string | null;
+  close_reason: string | null;
+  first_at: Millis;
+  last_at: Millis;
+  count: number;
+  body: string;
+  updated_at: Millis;
+}
+
 /** A canary number answered "registered" to an account (discovery/canaries.ts). */
 export interface DiscoveryCanaryHitsTable {
   number: string;
@@ -412,6 +430,7 @@ export interface Database {
   discovery_decisions: DiscoveryDecisionsTable;
   discovery_decision_counts: AccessCheckCountsTable;
   discovery_attributions: DiscoveryAttributionsTable;
+  detect_alerts: DetectAlertsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -154,6 +154,7 @@ describe.skipIf(!postgresUrl)('migrated schema', () => {
       'ato_decisions',
       'ato_model_state',
       'ato_takeovers',
+      'detect_alerts',
       'discovery_accounts',
       'discovery_attributions',
       'discovery_canary_hits',

@@ -17,6 +17,7 @@ import * as ato from './20261130000000_ato.js';
 import * as atoDecisionsEventIndex from './20261130040000_ato_decisions_event_index.js';
 import * as discovery from './20261130050000_discovery.js';
 import * as discoveryAttributions from './20261130060000_discovery_attributions.js';
+import * as detectAlerts from './20261130070000_detect_alerts.js';
 
 /**
  * Every migration, in order. Append only: a migration that has shipped is never edited; a change
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '20261130040000_ato_decisions_event_index': atoDecisionsEventIndex,
   '20261130050000_discovery': discovery,
   '20261130060000_discovery_attributions': discoveryAttributions,
+  '20261130070000_detect_alerts': detectAlerts,
 };

@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { issueGrant, register } from '../support/access.js';
+import { addUser, createTestCustos, type TestCustos } from '../support/app.js';
+import { backends } from '../support/services.js';
+
+const hour = 3_600_000;
+
+describe.each(backends)('live detection on %s', (backend) => {
+  let t: TestCustos;
+  let engineerId: string;
+
+  beforeEach(async () => {
+    t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
+    engineerId = (await addUser(t.custos, 'sam', ['engineer'])).id;
+    await register(t.custos, engineerId, { platformUserId: 'sam-own', team: 'support' });
+    await t.custos.protectedSubjects.put('star-1', 'public_figure', 'test');
+    await issueGrant(t.custos, {
+      actorId: engineerId,
+      purpose: 'support',
+      ticketId: 'TCK-1',
+      subjects: ['star-1'],
+      fields: ['identity.phone'],
+      operations: ['read'],
+      durationMs: 2 * hour,
+      source: 'approval',
+    });
+  });
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  const read = () =>
+    t.custos.accessCheck.check(
+      { actor: engineerId, subject: 'star-1', fields: ['identity.phone'], operation: 'read' },
+      'support-tool',
+    );
+
+  it('raises one alert, on the ledger, for repeated reads of a protected person, and records its triage', async () => {
+    const first = await read();
+    await read();
+    await expect.poll(async () => (await t.custos.alerts.list({ limit: 10 }))[0]?.count).toBe(2);
+    const [alert] = await t.custos.alerts.list({ limit: 10 });
+    expect(alert).toMatchObject({
+      source: 'rule',
+      title: "Read of a protected person's data",
+      severity: 'high',
+      entity: engineerId,
+      status: 'new',
+      attack: { techniques: ['T1213'] },
+    });
+    expect(alert?.eventIds).toHaveLength(2);
+    const record = await t.custos.ledger.record('detect.alert', alert?.id as string);
+    expect(JSON.parse(record?.body as string)).toMatchObject({ id: alert?.id, entity: engineerId, count: 1 });
+    expect(first.decision).toBe('permit');
+
+    await expect(
+      t.custos.alerts.setStatus(alert?.id as string, { status: 'closed' }, 'usr_x'),
+    ).rejects.toThrow(/needs a reason/);
+    const closed = await t.custos.alerts.setStatus(
+      alert?.id as string,
+      { status: 'closed', reason: 'ticket TCK-1 covers it', assignee: 'usr_analyst' },
+      'usr_analyst',
+    );
+    expect(closed).toMatchObject({
+      status: 'closed',
+      closeReason: 'ticket TCK-1 covers it',
+      assignee: 'usr_analyst',
+    });
+    expect(await t.custos.alerts.list({ status: 'closed', limit: 10 })).toHaveLength(1);
+    expect(await t.custos.alerts.list({ status: 'new', limit: 10 })).toHaveLength(0);
+    // A read after the close opens a new alert rather than reopening the closed one.
+    await read();
+    await expect.poll(async () => (await t.custos.alerts.list({ status: 'new', limit: 10 })).length).toBe(1);
+  });
+});
