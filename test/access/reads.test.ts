@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CustosEvent } from '../../src/core/events.js';
 import { accessObservationOf } from '../../src/detect/detector.js';
-import { issueGrant, register } from '../support/access.js';
+import { engineerWithProtectedGrant, register } from '../support/access.js';
 import { addUser, createTestCustos, type TestCustos } from '../support/app.js';
-
-const hour = 3_600_000;
 
 describe('access checks on the bus', () => {
   let t: TestCustos;
@@ -14,11 +12,9 @@ describe('access checks on the bus', () => {
   beforeEach(async () => {
     seen.length = 0;
     t = await createTestCustos('sqlite', { 'ledger.maxDelay': '20ms' });
-    engineerId = (await addUser(t.custos, 'sam', ['engineer'])).id;
-    await register(t.custos, engineerId, { platformUserId: 'sam-own', team: 'support' });
+    engineerId = await engineerWithProtectedGrant(t.custos);
     const colleague = (await addUser(t.custos, 'kim', ['engineer'])).id;
     await register(t.custos, colleague, { platformUserId: 'kim-own', team: 'support' });
-    await t.custos.protectedSubjects.put('star-1', 'public_figure', 'test');
     await t.custos.bus.subscribe('access.read.*', async (event) => void seen.push(event), { name: 'test' });
   });
   afterEach(async () => {
@@ -32,16 +28,6 @@ describe('access checks on the bus', () => {
   };
 
   it('announces each logged check as a read, with the grant, the team and role, and who the subject is', async () => {
-    await issueGrant(t.custos, {
-      actorId: engineerId,
-      purpose: 'support',
-      ticketId: 'TCK-1',
-      subjects: ['star-1'],
-      fields: ['identity.phone'],
-      operations: ['read'],
-      durationMs: 2 * hour,
-      source: 'approval',
-    });
     const permitted = await t.custos.accessCheck.check(
       { actor: engineerId, subject: 'star-1', fields: ['identity.phone'], operation: 'read' },
       'support-tool',

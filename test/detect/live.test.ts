@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { issueGrant, register } from '../support/access.js';
-import { addUser, createTestCustos, type TestCustos } from '../support/app.js';
+import { engineerWithProtectedGrant } from '../support/access.js';
+import { createTestCustos, type TestCustos } from '../support/app.js';
 import { backends } from '../support/services.js';
-
-const hour = 3_600_000;
 
 describe.each(backends)('live detection on %s', (backend) => {
   let t: TestCustos;
@@ -11,19 +9,7 @@ describe.each(backends)('live detection on %s', (backend) => {
 
   beforeEach(async () => {
     t = await createTestCustos(backend, { 'ledger.maxDelay': '20ms' });
-    engineerId = (await addUser(t.custos, 'sam', ['engineer'])).id;
-    await register(t.custos, engineerId, { platformUserId: 'sam-own', team: 'support' });
-    await t.custos.protectedSubjects.put('star-1', 'public_figure', 'test');
-    await issueGrant(t.custos, {
-      actorId: engineerId,
-      purpose: 'support',
-      ticketId: 'TCK-1',
-      subjects: ['star-1'],
-      fields: ['identity.phone'],
-      operations: ['read'],
-      durationMs: 2 * hour,
-      source: 'approval',
-    });
+    engineerId = await engineerWithProtectedGrant(t.custos);
   });
   afterEach(async () => {
     await t.dispose();
