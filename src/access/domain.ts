@@ -23,7 +23,7 @@ import type { People } from './people.js';
 import type { ApprovalPolicy } from './policy.js';
 import { createLiveApprovalPolicy, createPolicyVersions, policyRefreshIntervalMs } from './policy.store.js';
 import { createProtectedSubjects } from './protected.js';
-import { accessReadEvent } from './reads.js';
+import { accessReadEvent, createReadContext } from './reads.js';
 import { createAccessRequests } from './requests.js';
 import { createAccessReviews } from './reviews.js';
 import { createGrantRevocations } from './revocations.js';
@@ -95,17 +95,32 @@ export async function createAccessDomain(deps: {
     },
   });
   const checkCounts = createCheckCounts({ store });
-  const protectedSubjects = createProtectedSubjects({ store, clock, subjectIds });
+  const protectedRegistry = createProtectedSubjects({ store, clock, subjectIds });
+  const readContext = createReadContext({
+    clock,
+    teamOf: async (actor) => (await employees.find(actor))?.team ?? null,
+    roleOf: async (actor) => (await people.rolesOf(actor))[0] ?? null,
+    protectedList: () => protectedRegistry.ids(),
+  });
+  // A change to the protected list reaches this node's detection at once, other nodes' within
+  // readContextTtlMs.
+  const protectedSubjects: typeof protectedRegistry = {
+    ...protectedRegistry,
+    async put(...args) {
+      const added = await protectedRegistry.put(...args);
+      readContext.forget();
+      return added;
+    },
+    async remove(...args) {
+      await protectedRegistry.remove(...args);
+      readContext.forget();
+    },
+  };
 
   /** Tells the bus of a logged check, with what the registries say of its actor and subject. */
   async function announce(check: AnsweredCheck, publish: (event: CustosEvent) => Promise<void>) {
     try {
-      const [employee, roles, isProtected] = await Promise.all([
-        employees.find(check.actor),
-        people.rolesOf(check.actor),
-        protectedSubjects.has(check.subject),
-      ]);
-      const context = { team: employee?.team ?? null, role: roles[0] ?? null, protected: isProtected };
+      const context = await readContext.of(check.actor, check.subject);
       await publish(accessReadEvent(check, context, clock));
     } catch (error) {
       logger.warn({ err: error, check: check.checkId }, 'an access check did not reach the bus');

@@ -82,14 +82,10 @@ export function createProtectedSubjects(deps: {
       };
     },
 
-    /** Whether the subject (normal form) is on the list. */
-    async has(subjectId: string): Promise<boolean> {
-      const row = await store.db
-        .selectFrom('access_protected_subjects')
-        .select('subject_id')
-        .where('subject_id', '=', subjectId)
-        .executeTakeFirst();
-      return row !== undefined;
+    /** Every subject id on the list (normal form), for detection's copy of it. */
+    async ids(): Promise<string[]> {
+      const rows = await store.db.selectFrom('access_protected_subjects').select('subject_id').execute();
+      return rows.map((row) => row.subject_id);
     },
 
     async get(given: string): Promise<ProtectedSubject> {

@@ -57,3 +57,60 @@ export function accessReadEvent(check: AnsweredCheck, context: ReadContext, cloc
     },
   });
 }
+
+/** How long an engineer's team and role, and the protected list, are reused before being read again. */
+export const readContextTtlMs = 30_000;
+/** Engineers whose team and role are remembered at once. */
+const maxActors = 10_000;
+
+/**
+ * The context of each announced read, without three queries per check: an engineer's team and
+ * role are remembered for `readContextTtlMs`, and the protected list is held whole and read again
+ * as often (it holds thousands of people, not millions). A change shows in detection within that
+ * time; the access check itself never reads these copies.
+ */
+export function createReadContext(deps: {
+  clock: Clock;
+  teamOf: (actor: string) => Promise<string | null>;
+  roleOf: (actor: string) => Promise<string | null>;
+  protectedList: () => Promise<readonly string[]>;
+}) {
+  const actors = new Map<string, { team: string | null; role: string | null; until: number }>();
+  let list: { ids: Set<string>; until: number } | undefined;
+  let loading: Promise<Set<string>> | undefined;
+
+  async function protectedIds(now: number): Promise<Set<string>> {
+    if (list && list.until > now) return list.ids;
+    loading ??= deps
+      .protectedList()
+      .then((ids) => {
+        list = { ids: new Set(ids), until: deps.clock.now() + readContextTtlMs };
+        return list.ids;
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  }
+
+  return {
+    async of(actor: string, subject: string): Promise<ReadContext> {
+      const now = deps.clock.now();
+      let known = actors.get(actor);
+      if (!known || known.until <= now) {
+        const [team, role] = await Promise.all([deps.teamOf(actor), deps.roleOf(actor)]);
+        known = { team, role, until: now + readContextTtlMs };
+        actors.delete(actor);
+        actors.set(actor, known);
+        if (actors.size > maxActors) actors.delete(actors.keys().next().value as string);
+      }
+      const ids = await protectedIds(now);
+      return { team: known.team, role: known.role, protected: ids.has(subject) };
+    },
+    /** Drops the copies, so the next read sees a change made on this node at once. */
+    forget(): void {
+      actors.clear();
+      list = undefined;
+    },
+  };
+}

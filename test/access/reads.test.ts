@@ -75,3 +75,35 @@ describe('access checks on the bus', () => {
     expect(accessObservationOf(second)).toBeUndefined();
   });
 });
+
+describe('the context of announced reads', () => {
+  it('reads an engineer and the protected list once per 30 s, and again at once after a change here', async () => {
+    const { createManualClock } = await import('../../src/core/clock.js');
+    const { createReadContext } = await import('../../src/access/reads.js');
+    const clock = createManualClock(0);
+    const asked = { team: 0, role: 0, list: 0 };
+    let list = ['star-1'];
+    const context = createReadContext({
+      clock,
+      teamOf: async () => (++asked.team, 'support'),
+      roleOf: async () => (++asked.role, 'engineer'),
+      protectedList: async () => (++asked.list, list),
+    });
+    expect(await context.of('eng-1', 'star-1')).toEqual({
+      team: 'support',
+      role: 'engineer',
+      protected: true,
+    });
+    expect(await context.of('eng-1', 'usr-2')).toMatchObject({ protected: false });
+    expect(asked).toEqual({ team: 1, role: 1, list: 1 });
+    list = ['usr-2'];
+    clock.set(29_999);
+    expect(await context.of('eng-1', 'usr-2')).toMatchObject({ protected: false });
+    clock.set(30_001);
+    expect(await context.of('eng-1', 'usr-2')).toMatchObject({ protected: true });
+    expect(asked).toEqual({ team: 2, role: 2, list: 2 });
+    context.forget();
+    await context.of('eng-1', 'usr-2');
+    expect(asked).toEqual({ team: 3, role: 3, list: 3 });
+  });
+});
