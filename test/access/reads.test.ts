@@ -85,9 +85,18 @@ describe('the context of announced reads', () => {
     let list = ['star-1'];
     const context = createReadContext({
       clock,
-      teamOf: async () => (++asked.team, 'support'),
-      roleOf: async () => (++asked.role, 'engineer'),
-      protectedList: async () => (++asked.list, list),
+      teamOf: async () => {
+        asked.team++;
+        return 'support';
+      },
+      roleOf: async () => {
+        asked.role++;
+        return 'engineer';
+      },
+      protectedList: async () => {
+        asked.list++;
+        return list;
+      },
     });
     expect(await context.of('eng-1', 'star-1')).toEqual({
       team: 'support',
