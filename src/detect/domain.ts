@@ -63,21 +63,24 @@ export async function createDetectDomain(deps: {
       subscription = await bus.subscribe(
         '*',
         async (event) => {
+          // Every Custos event has an id (createEvent, the intake); one without is never deduplicated.
           const uid = event.metadata?.uid ?? '';
           // A redelivery after a failed save keeps only the saves still owed: the detector has
           // already counted the event, and counting it again would double its windows.
-          let owed = unsaved.get(uid);
+          let owed = uid === '' ? undefined : unsaved.get(uid);
           if (!owed) {
-            if (seen.has(uid)) return;
-            seen.add(uid);
-            if (seen.size > recentIds) seen.delete(seen.values().next().value as string);
+            if (uid !== '') {
+              if (seen.has(uid)) return;
+              seen.add(uid);
+              if (seen.size > recentIds) seen.delete(seen.values().next().value as string);
+            }
             owed = detector.process(event);
           }
           while (owed.length > 0) {
             try {
               await alerts.save(owed[0] as Raised);
             } catch (error) {
-              unsaved.set(uid, owed);
+              if (uid !== '') unsaved.set(uid, owed);
               throw error;
             }
             owed.shift();

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEvent } from '../../src/core/events.js';
 import { engineerWithProtectedGrant } from '../support/access.js';
 import { createTestCustos, type TestCustos } from '../support/app.js';
 import { backends } from '../support/services.js';
@@ -57,5 +58,34 @@ describe.each(backends)('live detection on %s', (backend) => {
     // A read after the close opens a new alert rather than reopening the closed one.
     await read();
     await expect.poll(async () => (await t.custos.alerts.list({ status: 'new', limit: 10 })).length).toBe(1);
+  });
+
+  it('counts an event delivered twice once', async () => {
+    const event = createEvent({
+      uid: 'evt_platform_read_1',
+      topic: 'platform.datastore_activity',
+      classUid: 6005,
+      activityId: 2,
+      time: t.clock.now(),
+      message: 'a read reported by the platform',
+      actor: { user: { uid: 'eng-platform' } },
+      payload: {
+        subject: 'star-9',
+        decision: 'permit',
+        protected: true,
+        ticket: 'SUP-9',
+        fields: ['contact.phone'],
+      },
+    });
+    await t.custos.bus.publish(event);
+    await t.custos.bus.publish(event);
+    await expect.poll(async () => (await t.custos.alerts.list({ limit: 10 })).length).toBe(1);
+    // Another read, so that the second delivery has certainly been handled before counting.
+    await t.custos.bus.publish({ ...event, metadata: { ...event.metadata, uid: 'evt_platform_read_2' } });
+    await expect.poll(async () => (await t.custos.alerts.list({ limit: 10 }))[0]?.count).toBe(2);
+    expect((await t.custos.alerts.list({ limit: 10 }))[0]?.eventIds).toEqual([
+      'evt_platform_read_1',
+      'evt_platform_read_2',
+    ]);
   });
 });
