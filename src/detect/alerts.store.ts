@@ -91,32 +91,48 @@ export function createAlertStore(deps: {
     }
   }
 
+  async function write(raised: Exclude<Raised, { outcome: 'suppressed' }>): Promise<void> {
+    const { alert } = raised;
+    if (raised.outcome === 'created') {
+      // A copy: the grouper goes on changing the alert while the record waits to be sequenced,
+      // and the record is the alert as it was raised.
+      await appendOr503(
+        { type: alertRecordType, id: alert.id, body: structuredClone(alert) },
+        { batchable: true, alsoInsert: { table: 'detect_alerts', columns, values: rowOf(alert) } },
+      );
+      return;
+    }
+    // The status columns are left alone: they are people's, and this node's copy may be stale.
+    await store.db
+      .updateTable('detect_alerts')
+      .set({
+        severity: alert.severity,
+        last_at: alert.last,
+        count: alert.count,
+        body: JSON.stringify(alert),
+        updated_at: clock.now(),
+      })
+      .where('alert_id', '=', alert.id)
+      .execute();
+  }
+
+  // Saves of one alert run one after another: a repeat's update must find the row its creation
+  // inserts, and that insert waits for the ledger to sequence the record.
+  const queues = new Map<string, Promise<void>>();
+
   return {
     /** Keeps what became of a candidate; a suppressed one leaves nothing. */
-    async save(raised: Raised): Promise<void> {
-      if (raised.outcome === 'suppressed') return;
-      const { alert } = raised;
-      if (raised.outcome === 'created') {
-        await appendOr503(
-          { type: alertRecordType, id: alert.id, body: alert },
-          { batchable: true, alsoInsert: { table: 'detect_alerts', columns, values: rowOf(alert) } },
-        );
-        return;
-      }
-      // The status columns are left alone: they are people's, and this node's copy may be stale.
-      await store.db
-        .updateTable('detect_alerts')
-        .set({
-          severity: alert.severity,
-          last_at: alert.last,
-          count: alert.count,
-          body: JSON.stringify(alert),
-          updated_at: clock.now(),
-        })
-        .where('alert_id', '=', alert.id)
-        .execute();
+    save(raised: Raised): Promise<void> {
+      if (raised.outcome === 'suppressed') return Promise.resolve();
+      const id = raised.alert.id;
+      const next = (queues.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => write(raised));
+      queues.set(id, next);
+      const forget = () => {
+        if (queues.get(id) === next) queues.delete(id);
+      };
+      next.then(forget, forget);
+      return next;
     },
-
     async get(id: string): Promise<Alert | undefined> {
       const row = await store.db
         .selectFrom('detect_alerts')
